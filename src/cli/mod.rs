@@ -1,0 +1,54 @@
+//! The command-line edge: parses arguments, runs one command, and turns typed errors into
+//! messages and exit codes. Nothing below this module prints or exits.
+
+mod args;
+mod version;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, GlobalArgs, OutputFormat};
+
+/// Exit code for success (and, for `diff`, "no differences").
+pub const EXIT_OK: u8 = 0;
+/// Exit code for `diff` when differences were found, like `kubectl diff`.
+pub const EXIT_DIFFERENT: u8 = 1;
+/// Exit code for any error: bad input, unreachable cluster, failed request.
+pub const EXIT_ERROR: u8 = 2;
+
+/// An error at the edge: the message to print (without the `error: ` prefix).
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(CliError(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, CliError> {
+    match &cli.command {
+        Command::Version(v) => version::run(&cli.global, v),
+    }
+}
+
+/// A Tokio runtime for commands that talk to a cluster; reading Git needs none.
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))
+}

@@ -1,0 +1,9 @@
+//! kubectl-gitops: Argo CD's app-of-apps GitOps, run from a laptop or CI with no controller.
+//!
+//! The modules follow the pipeline, data flowing one way:
+//! `source` (Git at a revision) → `apps` (Application tree, ApplicationSets) → `render`
+//! (objects per app) → `cluster` (the API server) → the commands in `cli`.
+
+pub mod cli;
+pub mod cluster;
+pub mod yaml;
