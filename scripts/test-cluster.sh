@@ -7,7 +7,8 @@
 #   scripts/test-cluster.sh stop    # stops it and removes its state
 #   scripts/test-cluster.sh env     # prints `export KUBECONFIG=...` for the running cluster
 #
-# State lives in $KGITOPS_TEST_DIR (default /dev/shm/kgitops-test). Ports: etcd 23790/23800,
+# State lives in $KGITOPS_TEST_DIR (default /dev/shm/kgitops-test). Ports: etcd 23790/23800
+# (KGITOPS_ETCD_PORT and +10),
 # API server 16443 (override with KGITOPS_API_PORT). Starting an already running cluster is a no-op.
 set -euo pipefail
 
@@ -16,8 +17,8 @@ K8S=${K8S:-v1.33.13}
 BIN=${KGITOPS_K8S_BIN:-$HOME/.cache/kgitops-k8s/$K8S}
 D=${KGITOPS_TEST_DIR:-/dev/shm/kgitops-test}
 API_PORT=${KGITOPS_API_PORT:-16443}
-ETCD_PORT=23790
-ETCD_PEER=23800
+ETCD_PORT=${KGITOPS_ETCD_PORT:-23790}
+ETCD_PEER=$((ETCD_PORT + 10))
 SERVER="https://127.0.0.1:$API_PORT"
 COMPONENTS="kwok kube-scheduler kube-controller-manager kube-apiserver etcd"
 
@@ -192,8 +193,11 @@ kubectl_matched() {
 
 case "${1:-}" in
   start) start ;;
+  start-if-stopped) # for scripts/test.sh: records whether it was this call that started it
+    if running kube-apiserver && api_ok /readyz >/dev/null 2>&1; then exit 0; fi
+    start && touch "$D/started-by-test-sh" ;;
   stop) stop ;;
   logs) logs ;;
   env) echo "export KUBECONFIG=$D/kubeconfig" ;;
-  *) echo "usage: $0 start|stop|logs|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|start-if-stopped|stop|logs|env" >&2; exit 2 ;;
 esac

@@ -118,11 +118,45 @@ mod tests {
     #[test]
     fn written_strings_read_back_as_the_same_strings() {
         let tricky = [
-            "yes", "no", "on", "off", "y", "n", "Y", "NO", "true", "null", "~", "", "0644", "0x1F",
-            "1e3", "1_000", "12:30", ".5", "08", "+1", "1.0", "-", "- a", "a: b", "#x", "*a", "&a",
-            "!t", "%x", "@x", "`x", ".inf", "NaN", "<<", "  lead", "multi\nline\n", "no-newline\nx",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "Y",
+            "NO",
+            "true",
+            "null",
+            "~",
+            "",
+            "0644",
+            "0x1F",
+            "1e3",
+            "1_000",
+            "12:30",
+            ".5",
+            "08",
+            "+1",
+            "1.0",
+            "-",
+            "- a",
+            "a: b",
+            "#x",
+            "*a",
+            "&a",
+            "!t",
+            "%x",
+            "@x",
+            "`x",
+            ".inf",
+            "NaN",
+            "<<",
+            "  lead",
+            "multi\nline\n",
+            "no-newline\nx",
         ];
-        let v = json!({ "data": tricky });
+        let v = json!({ "data": tricky.to_vec() });
         let text = to_string(&v).unwrap();
         assert_eq!(one(&text), v, "written as:\n{text}");
     }

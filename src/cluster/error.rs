@@ -82,7 +82,9 @@ impl ClusterError {
     pub fn from_kube(err: kube::Error, context: &str, server: &str, action: &str) -> Self {
         let (context, server) = (context.to_string(), server.to_string());
         match err {
-            kube::Error::Api(status) if status.code == 401 => Self::Unauthorized { context, server },
+            kube::Error::Api(status) if status.code == 401 => {
+                Self::Unauthorized { context, server }
+            }
             kube::Error::Api(status) => Self::Api {
                 context,
                 action: action.to_string(),
@@ -91,7 +93,7 @@ impl ClusterError {
             },
             kube::Error::Auth(e) => Self::Credentials {
                 context,
-                reason: e.to_string(),
+                reason: auth_reason(&e),
             },
             kube::Error::HyperError(_) | kube::Error::Service(_) | kube::Error::RustlsTls(_) => {
                 Self::Unreachable {
@@ -110,11 +112,33 @@ impl ClusterError {
     }
 }
 
+/// Words a credential failure without kube's debug dump of the exec plugin's output, which
+/// spans lines and could carry a token on stdout: only the plugin's stderr is shown.
+pub(super) fn auth_reason(e: &kube::client::AuthError) -> String {
+    match e {
+        kube::client::AuthError::AuthExecRun { out, .. } => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let said = one_line(&stderr);
+            if said.is_empty() {
+                format!("the exec credential plugin failed ({})", out.status)
+            } else {
+                format!("the exec credential plugin failed ({}): {said}", out.status)
+            }
+        }
+        other => one_line(&other.to_string()),
+    }
+}
+
+/// Collapses a message to one line: errors are reported one per line.
+pub(super) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The innermost error message: transport errors nest four deep and only the last one says why.
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = err;
     while let Some(next) = cur.source() {
         cur = next;
     }
-    cur.to_string()
+    one_line(&cur.to_string())
 }

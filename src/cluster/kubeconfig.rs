@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::ClusterError;
+use super::error::{auth_reason, one_line};
 
 /// Where to connect, as given on the command line (kubectl hands these flags to plugins as is).
 #[derive(Debug, Clone, Default)]
@@ -41,10 +42,19 @@ impl LoadedKubeconfig {
         if self.config.contexts.iter().any(|c| c.name == name) {
             Ok(name)
         } else {
-            let known: Vec<&str> = self.config.contexts.iter().map(|c| c.name.as_str()).collect();
+            let known: Vec<&str> = self
+                .config
+                .contexts
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
             Err(ClusterError::ContextNotFound {
                 name,
-                known: if known.is_empty() { "none".into() } else { known.join(", ") },
+                known: if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                },
             })
         }
     }
@@ -53,7 +63,11 @@ impl LoadedKubeconfig {
     pub fn server_of(&self, context: &str) -> Option<String> {
         let ctx = self.config.contexts.iter().find(|c| c.name == context)?;
         let cluster_name = &ctx.context.as_ref()?.cluster;
-        let cluster = self.config.clusters.iter().find(|c| &c.name == cluster_name)?;
+        let cluster = self
+            .config
+            .clusters
+            .iter()
+            .find(|c| &c.name == cluster_name)?;
         cluster.cluster.as_ref()?.server.clone()
     }
 }
@@ -63,12 +77,15 @@ impl LoadedKubeconfig {
 pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<LoadedKubeconfig, ClusterError> {
     if let Some(path) = explicit {
         let config = read_file(path)?;
-        return Ok(LoadedKubeconfig { config, files: vec![path.to_path_buf()] });
+        return Ok(LoadedKubeconfig {
+            config,
+            files: vec![path.to_path_buf()],
+        });
     }
     let candidates: Vec<PathBuf> = match std::env::var_os("KUBECONFIG") {
-        Some(list) if !list.is_empty() => {
-            std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect()
-        }
+        Some(list) if !list.is_empty() => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
         _ => home_config().into_iter().collect(),
     };
     let mut merged: Option<Kubeconfig> = None;
@@ -103,7 +120,8 @@ fn read_file(path: &Path) -> Result<Kubeconfig, ClusterError> {
     })?;
     Kubeconfig::from_yaml(&text).map_err(|e| ClusterError::KubeconfigRead {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        // kube appends a source snippet over several lines; the position is in the first part.
+        reason: one_line(e.to_string().split(" --> ").next().unwrap_or_default()),
     })
 }
 
@@ -141,18 +159,42 @@ impl Connection {
 pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
     let loaded = load_kubeconfig(target.kubeconfig.as_deref())?;
     let context = loaded.context_name(target.context.as_deref())?;
-    let options = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
+    let options = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..Default::default()
+    };
     let mut config = kube::Config::from_custom_kubeconfig(loaded.config, &options)
         .await
-        .map_err(|e| ClusterError::BadContext { context: context.clone(), reason: e.to_string() })?;
+        .map_err(|e| ClusterError::BadContext {
+            context: context.clone(),
+            reason: one_line(&e.to_string()),
+        })?;
     if let Some(ns) = &target.namespace {
         config.default_namespace = ns.clone();
     }
-    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
     let namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config)
-        .map_err(|e| ClusterError::BadContext { context: context.clone(), reason: e.to_string() })?;
-    Ok(Connection { client, context, server, namespace })
+    // Building the client already runs an exec credential plugin, so credential errors start here.
+    let client = kube::Client::try_from(config).map_err(|e| match e {
+        kube::Error::Auth(a) => ClusterError::Credentials {
+            context: context.clone(),
+            reason: auth_reason(&a),
+        },
+        other => ClusterError::BadContext {
+            context: context.clone(),
+            reason: one_line(&other.to_string()),
+        },
+    })?;
+    Ok(Connection {
+        client,
+        context,
+        server,
+        namespace,
+    })
 }
 
 #[cfg(test)]
@@ -162,7 +204,10 @@ mod tests {
     const TWO_CONTEXTS: &str = "apiVersion: v1\nkind: Config\ncurrent-context: a\nclusters:\n- name: c1\n  cluster: {server: https://127.0.0.1:1}\n- name: c2\n  cluster: {server: https://127.0.0.2:2}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: a\n  context: {cluster: c1, user: u}\n- name: b\n  context: {cluster: c2, user: u, namespace: team-b}\n";
 
     fn loaded(text: &str) -> LoadedKubeconfig {
-        LoadedKubeconfig { config: Kubeconfig::from_yaml(text).unwrap(), files: vec![] }
+        LoadedKubeconfig {
+            config: Kubeconfig::from_yaml(text).unwrap(),
+            files: vec![],
+        }
     }
 
     #[test]
@@ -173,12 +218,44 @@ mod tests {
 
     #[test]
     fn unknown_context_lists_the_known_ones() {
-        let err = loaded(TWO_CONTEXTS).context_name(Some("nope")).unwrap_err().to_string();
-        assert_eq!(err, "context \"nope\" not found in the kubeconfig (known contexts: a, b)");
+        let err = loaded(TWO_CONTEXTS)
+            .context_name(Some("nope"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "context \"nope\" not found in the kubeconfig (known contexts: a, b)"
+        );
     }
 
     #[test]
     fn server_of_follows_context_to_cluster() {
-        assert_eq!(loaded(TWO_CONTEXTS).server_of("b").as_deref(), Some("https://127.0.0.2:2"));
+        assert_eq!(
+            loaded(TWO_CONTEXTS).server_of("b").as_deref(),
+            Some("https://127.0.0.2:2")
+        );
+    }
+
+    #[tokio::test]
+    async fn namespace_flag_overrides_the_context_namespace() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kc");
+        std::fs::write(&path, TWO_CONTEXTS).unwrap();
+        let mut target = KubeTarget {
+            kubeconfig: Some(path),
+            context: Some("b".into()),
+            namespace: None,
+        };
+        let conn = connect(&target).await.unwrap();
+        assert_eq!(
+            (conn.context.as_str(), conn.namespace.as_str()),
+            ("b", "team-b")
+        );
+        assert_eq!(conn.server, "https://127.0.0.2:2");
+        target.namespace = Some("override".into());
+        assert_eq!(connect(&target).await.unwrap().namespace, "override");
+        target.context = Some("a".into());
+        target.namespace = None;
+        assert_eq!(connect(&target).await.unwrap().namespace, "default");
     }
 }

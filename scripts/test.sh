@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy, unit tests and the integration tests against a
+# real control plane. Starts the test cluster when none is running and stops it again afterwards
+# (set KGITOPS_KEEP_CLUSTER=1 to leave it running for the next run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+started=0
+if ! bash scripts/test-cluster.sh start-if-stopped; then
+  exit 1
+fi
+[ -f "${KGITOPS_TEST_DIR:-/dev/shm/kgitops-test}/started-by-test-sh" ] && started=1
+cleanup() {
+  if [ "$started" = 1 ] && [ -z "${KGITOPS_KEEP_CLUSTER:-}" ]; then bash scripts/test-cluster.sh stop; fi
+}
+trap cleanup EXIT
+
+export KGITOPS_TEST_KUBECONFIG="${KGITOPS_TEST_DIR:-/dev/shm/kgitops-test}/kubeconfig"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets
