@@ -4,6 +4,9 @@
 //! `source` (Git at a revision) → `apps` (Application tree, ApplicationSets) → `render`
 //! (objects per app) → `cluster` (the API server) → the commands in `cli`.
 
+pub mod apps;
 pub mod cli;
 pub mod cluster;
+pub mod render;
+pub mod source;
 pub mod yaml;

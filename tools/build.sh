@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the test control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kwok) from the Go module proxy into a versioned cache under $HOME.
+# kube-scheduler, kwok) and helm from the Go module proxy into a versioned cache under $HOME.
 # Idempotent: a binary already in the cache is not rebuilt. Each component lives in its own
 # helper module so that Go's version selection cannot raise one's dependencies for another.
 set -euo pipefail
@@ -9,6 +9,7 @@ K8S=${K8S:-v1.33.13}
 STG="v0.${K8S#v1.}"              # k/k v1.X.Y pairs with staging modules v0.X.Y
 ETCD=${ETCD:-v3.6.16}
 KWOK=${KWOK:-v0.7.0}             # the last kwok built against k8s 0.33 and Go <= 1.26
+HELM=${HELM:-v3.22.0}            # renders Helm sources; not in the machine image
 OUT=${KGITOPS_K8S_BIN:-$HOME/.cache/kgitops-k8s/$K8S}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -64,7 +65,17 @@ build_kwok() {
   mv "$OUT/kwok.tmp" "$OUT/kwok"
 }
 
+build_helm() {
+  [ -x "$OUT/helm" ] && return
+  mkdir -p "$HERE/helm" && cd "$HERE/helm"
+  [ -f go.mod ] || { go mod init kgitops.invalid/helm-tool >/dev/null 2>&1; go get "helm.sh/helm/v3@$HELM"; }
+  log "building helm $HELM"
+  go build -trimpath -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM" -o "$OUT/helm.tmp" helm.sh/helm/v3/cmd/helm
+  mv "$OUT/helm.tmp" "$OUT/helm"
+}
+
 build_etcd
 build_k8s
 build_kwok
+build_helm
 log "control plane binaries ready in $OUT"

@@ -31,6 +31,21 @@ pub struct GlobalArgs {
     /// Namespace for objects that name none and whose app names no destination namespace.
     #[arg(short = 'n', long, global = true, value_name = "NAME")]
     pub namespace: Option<String>,
+    /// Colour output: auto (only on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 impl GlobalArgs {
@@ -57,6 +72,10 @@ pub enum OutputFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show the app-of-apps tree: every app, its source, revision, destination and object count.
+    Tree(TreeCommandArgs),
+    /// Print the objects the apps deploy, exactly as sync would send them.
+    Render(RenderArgs),
     /// Print the plugin version and the server version of the current context.
     Version(VersionArgs),
 }
@@ -70,4 +89,61 @@ pub struct VersionArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputFormat,
+}
+
+/// Where the tree comes from; shared by every command that reads one.
+#[derive(Debug, Clone, Args)]
+pub struct TreeArgs {
+    /// A file of Application/ApplicationSet manifests, or a folder of them. Default: the first of
+    /// root.yaml, root-app.yaml, app-of-apps.yaml, bootstrap/, applications/, apps/ at the top of
+    /// the repository of the current directory.
+    #[arg(value_name = "ROOT")]
+    pub root: Option<PathBuf>,
+    /// Read this commit (branch, tag, SHA, HEAD~2) instead of the work tree as it is on disk.
+    #[arg(long, value_name = "REV")]
+    pub revision: Option<String>,
+    /// Read each app at its own targetRevision, even apps in this repository.
+    #[arg(long)]
+    pub respect_target_revision: bool,
+    /// Read the repository URL from a local repository (repeatable).
+    #[arg(long, value_name = "URL=PATH")]
+    pub repo_map: Vec<String>,
+    /// Never fetch: a repository neither local, mapped nor cached is an error.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// Arguments of `tree`.
+#[derive(Debug, Args)]
+pub struct TreeCommandArgs {
+    /// Where the tree comes from.
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// Output formats of `render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RenderFormat {
+    /// Multi-document YAML.
+    #[default]
+    Yaml,
+    /// One JSON `List`.
+    Json,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Where the tree comes from.
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Only this app's objects (repeatable). Default: every app.
+    #[arg(long = "app", value_name = "NAME")]
+    pub apps: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: RenderFormat,
 }

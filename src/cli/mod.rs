@@ -2,6 +2,9 @@
 //! messages and exit codes. Nothing below this module prints or exits.
 
 mod args;
+mod render;
+mod resolve;
+mod tree;
 mod version;
 
 use std::process::ExitCode;
@@ -42,6 +45,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8, CliError> {
     match &cli.command {
         Command::Version(v) => version::run(&cli.global, v),
+        Command::Tree(t) => tree::run(&cli.global, t),
+        Command::Render(r) => render::run(&cli.global, r),
     }
 }
 

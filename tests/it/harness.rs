@@ -176,3 +176,20 @@ pub fn tempdir() -> tempfile::TempDir {
         .tempdir()
         .unwrap()
 }
+
+/// `kubectl gitops ARGS` run in `dir` with no cluster configured (tree/render need none).
+pub fn gitops_offline(dir: &Path, args: &[&str]) -> Run {
+    run(kubectl(None).current_dir(dir).arg("gitops").args(args))
+}
+
+/// `kubectl gitops ARGS` run in `dir` against the test cluster.
+pub fn gitops_in(dir: &Path, args: &[&str]) -> Run {
+    let kc = cluster_kubeconfig();
+    run(kubectl(Some(&kc)).current_dir(dir).arg("gitops").args(args))
+}
+
+/// Parses stdout as JSON.
+pub fn json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {run:#?}"))
+}

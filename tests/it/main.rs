@@ -1,8 +1,15 @@
 //! Integration tests: the built binary run as `kubectl gitops ...` through the machine's real
 //! kubectl, against the Go-built control plane that `scripts/test-cluster.sh start` runs.
 
+mod gitrepo;
 mod harness;
+mod helm;
 
+mod bad_input;
 mod control_plane;
+mod example;
 mod kubeconfig;
 mod plugin;
+mod scope;
+mod tree;
+mod yaml;

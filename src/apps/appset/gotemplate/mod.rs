@@ -1,0 +1,316 @@
+//! Go `text/template` for ApplicationSets with `goTemplate: true`.
+//!
+//! Why an interpreter of our own rather than the `gtmpl` crate: gtmpl has no `missingkey=error`,
+//! no Sprig functions, its own value type (we would convert every parameter twice), and pulls
+//! thiserror 1; its Go fidelity for the cases Argo CD users hit (float64 numbers from JSON
+//! printing as `1e+06`, `<no value>`, typed function arguments, `eq` refusing int vs float64)
+//! would still need checking function by function. The subset Argo CD templates use — actions,
+//! pipelines, variables, `if`/`with`/`range`/`break`/`continue`, the builtins and Sprig — fits in
+//! a few small files whose behaviour is pinned by tests against Go's documented semantics.
+
+mod builtins;
+mod exec;
+mod funcs;
+mod lex;
+mod parse;
+mod printf;
+mod sprig;
+mod value;
+
+pub use exec::{ExecOptions, MissingKey};
+pub use value::TValue;
+
+/// A parsed template.
+#[derive(Debug)]
+pub struct Template {
+    nodes: Vec<parse::Node>,
+}
+
+impl Template {
+    /// Parses Go template text.
+    pub fn parse(text: &str) -> Result<Template, String> {
+        let toks = lex::lex(text)?;
+        let nodes = parse::parse(toks)?;
+        Ok(Template { nodes })
+    }
+
+    /// Renders the template with `data` as `.`.
+    pub fn execute(&self, data: &TValue, opts: &ExecOptions) -> Result<String, String> {
+        self.execute_nested(data, opts, 0)
+    }
+
+    fn execute_nested(
+        &self,
+        data: &TValue,
+        opts: &ExecOptions,
+        depth: usize,
+    ) -> Result<String, String> {
+        exec::execute(&self.nodes, data, opts, depth).map_err(|e| e.to_string())
+    }
+}
+
+/// Reads Argo CD's `goTemplateOptions` (Go's `template.Option` strings).
+pub fn parse_options(options: &[String]) -> Result<ExecOptions, String> {
+    let mut opts = ExecOptions::default();
+    for o in options {
+        opts.missing_key = match o.as_str() {
+            "missingkey=default" | "missingkey=invalid" => MissingKey::Invalid,
+            "missingkey=zero" => MissingKey::Zero,
+            "missingkey=error" => MissingKey::Error,
+            other => return Err(format!("unrecognized goTemplateOptions entry {other:?}")),
+        };
+    }
+    Ok(opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(tmpl: &str, data: serde_json::Value) -> Result<String, String> {
+        render_opts(tmpl, data, ExecOptions::default())
+    }
+
+    fn render_opts(
+        tmpl: &str,
+        data: serde_json::Value,
+        opts: ExecOptions,
+    ) -> Result<String, String> {
+        Template::parse(tmpl)?.execute(&TValue::from_json(&data), &opts)
+    }
+
+    fn strict() -> ExecOptions {
+        ExecOptions {
+            missing_key: MissingKey::Error,
+        }
+    }
+
+    #[test]
+    fn fields_pipelines_and_missing_keys() {
+        let data = json!({"path": {"basename": "Web_App", "segments": ["apps", "web"]}, "n": 3});
+        assert_eq!(
+            render(
+                "{{.path.basename | lower}}-{{index .path.segments 1}}",
+                data.clone()
+            )
+            .unwrap(),
+            "web_app-web"
+        );
+        assert_eq!(
+            render("{{.nope}}|{{.nope.deeper}}", data.clone()).unwrap(),
+            "<no value>|<no value>"
+        );
+        assert_eq!(render("{{.n}}", json!({"n": 1000000})).unwrap(), "1e+06");
+    }
+
+    #[test]
+    fn missingkey_error_fails_on_missing_keys() {
+        let err = render_opts("{{.cluster}}", json!({"name": "a"}), strict()).unwrap_err();
+        assert!(
+            err.contains("map has no entry for key \"cluster\""),
+            "{err}"
+        );
+        assert_eq!(
+            render_opts("{{.name}}", json!({"name": "a"}), strict()).unwrap(),
+            "a"
+        );
+    }
+
+    #[test]
+    fn control_structures_and_variables() {
+        let data =
+            json!({"envs": ["dev", "prod"], "m": {"b": 2, "a": 1}, "flag": false, "w": {"x": "y"}});
+        assert_eq!(
+            render(
+                "{{range $i, $e := .envs}}{{if $i}},{{end}}{{$i}}={{$e}}{{end}}",
+                data.clone()
+            )
+            .unwrap(),
+            "0=dev,1=prod"
+        );
+        assert_eq!(
+            render("{{range $k, $v := .m}}{{$k}}{{$v}}{{end}}", data.clone()).unwrap(),
+            "a1b2"
+        );
+        assert_eq!(
+            render(
+                "{{if .flag}}T{{else if .envs}}E{{else}}F{{end}}",
+                data.clone()
+            )
+            .unwrap(),
+            "E"
+        );
+        assert_eq!(
+            render(
+                "{{with .w}}{{.x}}{{end}}{{with .none}}X{{else}}none{{end}}",
+                data.clone()
+            )
+            .unwrap(),
+            "ynone"
+        );
+        assert_eq!(
+            render(
+                "{{range .envs}}{{if eq . \"prod\"}}{{break}}{{end}}{{.}}{{end}}",
+                data.clone()
+            )
+            .unwrap(),
+            "dev"
+        );
+        assert_eq!(
+            render(
+                "{{$x := \"a\"}}{{if true}}{{$x = \"b\"}}{{end}}{{$x}}",
+                data.clone()
+            )
+            .unwrap(),
+            "b"
+        );
+        assert_eq!(
+            render("{{range .none}}x{{else}}empty{{end}}", data).unwrap(),
+            "empty"
+        );
+    }
+
+    #[test]
+    fn builtins_follow_go() {
+        let data = json!({"a": "x", "n": 2, "l": [1, 2, 3]});
+        assert_eq!(
+            render("{{and .a .n}} {{or .none \"d\"}} {{not .a}}", data.clone()).unwrap(),
+            "2 d false"
+        );
+        assert_eq!(
+            render("{{len .l}} {{len .a}}", data.clone()).unwrap(),
+            "3 1"
+        );
+        assert_eq!(
+            render("{{eq .a \"y\" \"x\"}} {{ne .a \"x\"}}", data.clone()).unwrap(),
+            "true false"
+        );
+        assert_eq!(
+            render("{{printf \"%s-%v\" .a .n}}", data.clone()).unwrap(),
+            "x-2"
+        );
+        assert_eq!(
+            render("{{lt 1 2}} {{ge .n 2.0}}", data.clone()).unwrap(),
+            "true true"
+        );
+        // Go refuses to compare an int literal with a float64 parameter.
+        let err = render("{{eq .n 2}}", data.clone()).unwrap_err();
+        assert!(err.contains("incompatible types for comparison"), "{err}");
+        assert_eq!(render("{{eq .missing \"x\"}}", data).unwrap(), "false");
+    }
+
+    #[test]
+    fn typed_arguments_are_checked_like_go() {
+        let err = render("{{trunc .n .s}}", json!({"n": 2, "s": "abc"})).unwrap_err();
+        assert!(err.contains("expected int; got float64"), "{err}");
+        assert_eq!(render("{{trunc 2 .s}}", json!({"s": "abc"})).unwrap(), "ab");
+        let err = render("{{lower .missing}}", json!({})).unwrap_err();
+        assert!(err.contains("invalid value; expected string"), "{err}");
+    }
+
+    #[test]
+    fn sprig_string_functions() {
+        let data = json!({"s": "  Hello World  ", "name": "My_App.v2", "csv": "a,b,c"});
+        let cases = [
+            ("{{.s | trim | lower}}", "hello world"),
+            ("{{.s | trim | upper}}", "HELLO WORLD"),
+            ("{{\"hello world\" | title}}", "Hello World"),
+            ("{{trimPrefix \"My_\" .name}}", "App.v2"),
+            ("{{trimSuffix \".v2\" .name}}", "My_App"),
+            ("{{replace \"_\" \"-\" .name}}", "My-App.v2"),
+            (
+                "{{.name | quote}} {{.name | squote}}",
+                "\"My_App.v2\" 'My_App.v2'",
+            ),
+            (
+                "{{hasPrefix \"My\" .name}} {{hasSuffix \"v3\" .name}} {{contains \"App\" .name}}",
+                "true false true",
+            ),
+            ("{{splitList \",\" .csv | join \"+\"}}", "a+b+c"),
+            ("{{.name | normalize}}", "my-app.v2"),
+            ("{{.name | slugify}}", "my-app-v2"),
+            ("{{slugify 5 false .name}}", "my-ap"),
+            ("{{\"HTTPServer\" | kebabcase}}", "http-server"),
+            (
+                "{{regexReplaceAll \"([a-z]+)_([a-z]+)\" \"foo_bar\" \"${2}-$1\"}}",
+                "bar-foo",
+            ),
+            ("{{trunc 4 \"abcdef\"}}", "abcd"),
+            ("{{\"x\" | b64enc}} {{\"eA==\" | b64dec}}", "eA== x"),
+            (
+                "{{sha256sum \"abc\"}}",
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ),
+            ("{{\"5\" | int | add 2}}", "7"),
+            ("{{toString 1.5}}", "1.5"),
+        ];
+        for (tmpl, want) in cases {
+            assert_eq!(render(tmpl, data.clone()).unwrap(), want, "{tmpl}");
+        }
+    }
+
+    #[test]
+    fn sprig_collection_and_default_functions() {
+        let data = json!({"empty": "", "full": "v", "m": {"k": "v"}, "l": ["b", "a"]});
+        let cases = [
+            (
+                "{{.empty | default \"d\"}} {{.full | default \"d\"}} {{.none | default \"d\"}}",
+                "d v d",
+            ),
+            ("{{empty .empty}} {{empty .full}}", "true false"),
+            ("{{coalesce .empty .none .full}}", "v"),
+            ("{{ternary \"y\" \"n\" (eq .full \"v\")}}", "y"),
+            ("{{list 1 \"a\" | toJson}}", "[1,\"a\"]"),
+            (
+                "{{$d := dict \"a\" 1 \"b\" \"x\"}}{{get $d \"b\"}}{{get $d \"z\"}}|{{hasKey $d \"a\"}}",
+                "x|true",
+            ),
+            ("{{$_ := set .m \"n\" \"w\"}}{{.m.n}}", "w"),
+            ("{{.m | toJson}}", "{\"k\":\"v\"}"),
+            ("{{.m | toYaml}}", "k: v"),
+            ("{{(fromYaml \"a: 1\\nb: [x]\").b | first}}", "x"),
+            ("{{.l | sortAlpha | join \",\"}}", "a,b"),
+            ("{{keys .m | join \",\"}}", "k"),
+        ];
+        for (tmpl, want) in cases {
+            assert_eq!(render(tmpl, data.clone()).unwrap(), want, "{tmpl}");
+        }
+    }
+
+    #[test]
+    fn tpl_renders_nested_templates() {
+        let data = json!({"t": "{{.v}}-x", "v": "a"});
+        assert_eq!(render("{{tpl .t .}}", data).unwrap(), "a-x");
+    }
+
+    #[test]
+    fn parse_errors_are_reported() {
+        assert!(
+            Template::parse("{{if .a}}")
+                .unwrap_err()
+                .contains("unexpected EOF")
+        );
+        assert!(
+            Template::parse("{{end}}")
+                .unwrap_err()
+                .contains("unexpected {{end}}")
+        );
+        assert!(
+            Template::parse("{{ .a | \"x\" }}")
+                .unwrap_err()
+                .contains("non executable")
+        );
+    }
+
+    #[test]
+    fn options_are_validated() {
+        assert_eq!(
+            parse_options(&["missingkey=error".to_string()])
+                .unwrap()
+                .missing_key,
+            MissingKey::Error
+        );
+        assert!(parse_options(&["bogus".to_string()]).is_err());
+    }
+}

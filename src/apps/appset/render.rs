@@ -1,0 +1,149 @@
+//! Renders strings and whole JSON trees with one parameter set, in the ApplicationSet's
+//! templating mode. Every string value and every map key is a template, as in Argo CD.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use super::error::TemplateError;
+use super::fasttemplate;
+use super::gotemplate::{self, ExecOptions, TValue, Template};
+use super::params::Params;
+
+/// The templating mode of one ApplicationSet, with parsed Go templates cached across
+/// parameter sets (the same strings are rendered once per generated Application).
+pub struct Renderer {
+    go: Option<ExecOptions>,
+    cache: RefCell<HashMap<String, Rc<Template>>>,
+}
+
+/// Parameters prepared for one mode.
+pub enum Scope<'a> {
+    /// fasttemplate: flat string parameters.
+    Fast(&'a Params),
+    /// goTemplate: the parameters as one Go map.
+    Go(TValue),
+}
+
+impl Renderer {
+    /// A renderer for `goTemplate` with its `goTemplateOptions`.
+    pub fn new(go_template: bool, options: &[String]) -> Result<Renderer, String> {
+        let go = if go_template {
+            Some(gotemplate::parse_options(options)?)
+        } else {
+            None
+        };
+        Ok(Renderer {
+            go,
+            cache: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// True in goTemplate mode.
+    pub fn is_go(&self) -> bool {
+        self.go.is_some()
+    }
+
+    /// Prepares a parameter set for rendering.
+    pub fn scope<'a>(&self, params: &'a Params) -> Scope<'a> {
+        if self.go.is_some() {
+            Scope::Go(TValue::from_json(&Value::Object(params.clone())))
+        } else {
+            Scope::Fast(params)
+        }
+    }
+
+    /// Renders one string.
+    pub fn render_str(&self, s: &str, scope: &Scope) -> Result<String, TemplateError> {
+        match (scope, &self.go) {
+            (Scope::Go(data), Some(opts)) => {
+                // Text without an action renders to itself; skip the parser.
+                if !s.contains("{{") {
+                    return Ok(s.to_string());
+                }
+                let tmpl = self.parsed(s)?;
+                tmpl.execute(data, opts)
+                    .map_err(|e| TemplateError(format!("failed to execute go template {s}: {e}")))
+            }
+            (Scope::Fast(params), _) => fasttemplate::render(s, params).map_err(TemplateError),
+            (Scope::Go(_), None) => fasttemplate::render(s, &Params::new()).map_err(TemplateError),
+        }
+    }
+
+    fn parsed(&self, s: &str) -> Result<Rc<Template>, TemplateError> {
+        if let Some(t) = self.cache.borrow().get(s) {
+            return Ok(t.clone());
+        }
+        let t = Rc::new(
+            Template::parse(s)
+                .map_err(|e| TemplateError(format!("failed to parse template {s}: {e}")))?,
+        );
+        self.cache.borrow_mut().insert(s.to_string(), t.clone());
+        Ok(t)
+    }
+
+    /// Renders every string and map key of `v`; other scalars are kept.
+    pub fn render_value(&self, v: &Value, scope: &Scope) -> Result<Value, TemplateError> {
+        Ok(match v {
+            Value::String(s) => Value::String(self.render_str(s, scope)?),
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .map(|x| self.render_value(x, scope))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(m) => {
+                let mut out = serde_json::Map::with_capacity(m.len());
+                for (k, x) in m {
+                    // Go skips nil map values when it copies the template.
+                    if x.is_null() {
+                        continue;
+                    }
+                    out.insert(self.render_str(k, scope)?, self.render_value(x, scope)?);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(v: Value) -> Params {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn fasttemplate_mode_renders_values_and_keys() {
+        let r = Renderer::new(false, &[]).unwrap();
+        let p = params(json!({"cluster": "prod"}));
+        let out = r
+            .render_value(
+                &json!({"name": "{{cluster}}-app", "labels": {"env-{{cluster}}": "x"}, "n": 3}),
+                &r.scope(&p),
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            json!({"name": "prod-app", "labels": {"env-prod": "x"}, "n": 3})
+        );
+    }
+
+    #[test]
+    fn gotemplate_mode_renders_with_go_semantics() {
+        let r = Renderer::new(true, &["missingkey=error".to_string()]).unwrap();
+        let p = params(json!({"cluster": {"name": "Prod"}}));
+        let scope = r.scope(&p);
+        assert_eq!(
+            r.render_str("{{.cluster.name | lower}}", &scope).unwrap(),
+            "prod"
+        );
+        let err = r.render_str("{{.nope}}", &scope).unwrap_err();
+        assert!(err.0.contains("map has no entry for key"), "{err}");
+    }
+}

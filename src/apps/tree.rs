@@ -1,0 +1,853 @@
+//! The app-of-apps tree: from a root in the local repo to every app and the objects each one
+//! deploys. Apps are rendered level by level, each level in parallel; a broken app is recorded
+//! with its error and the others still resolve.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::application::{Application, ApplicationSource, SourceType};
+use super::appset::{self, ClusterInfo, ExpandContext, GitFiles};
+use crate::render::{
+    DirectoryOptions, HelmInputs, Object, RenderError, Scopes, parse_objects, render_directory,
+    render_helm, render_kustomize,
+};
+use crate::source::{
+    EntryKind, Repo, RepoOrigin, RepoPath, RepoResolver, RepoView, ResolvedRepo, Snapshot,
+    TreeCache, redact_url,
+};
+
+/// Where a manifest was found: repository, revision, file and document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The repository (URL as written, credentials removed, or the local repo's path).
+    pub repo: String,
+    /// `the work tree` or `commit abc1234`.
+    pub revision: String,
+    /// File inside the repo (or the renderer that produced it).
+    pub file: String,
+    /// 1-based document index.
+    pub doc: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at {}: {} (document {})",
+            self.repo, self.revision, self.file, self.doc
+        )
+    }
+}
+
+/// One rendered source of an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// `repoURL`.
+    pub repo_url: String,
+    /// `path` (empty for the repo root).
+    pub path: String,
+    /// The resolved revision: a full SHA, or `None` for the work tree.
+    pub revision: Option<String>,
+    /// How it was rendered (`None` for a `ref`-only source).
+    pub source_type: Option<SourceType>,
+}
+
+/// One application of the tree.
+#[derive(Debug, Clone)]
+pub struct AppNode {
+    /// `metadata.name`.
+    pub name: String,
+    /// The parent app (None for top-level apps).
+    pub parent: Option<String>,
+    /// The ApplicationSet that generated it, if any.
+    pub generated_by: Option<String>,
+    /// Where its manifest is.
+    pub defined_at: Location,
+    /// The parsed Application.
+    pub app: Application,
+    /// Its sync wave inside the parent.
+    pub wave: i64,
+    /// What was rendered.
+    pub sources: Vec<SourceInfo>,
+    /// The objects it deploys (child Applications and ApplicationSets excluded).
+    pub objects: Vec<Object>,
+    /// Child app names, in manifest order.
+    pub children: Vec<String>,
+    /// Why rendering failed, if it did (then `objects` is empty).
+    pub error: Option<String>,
+}
+
+/// Everything that can be wrong with a tree, each naming where.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum TreeError {
+    /// The root path does not exist or cannot be read.
+    #[error("root {root}: {message}")]
+    Root {
+        /// The root path.
+        root: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An Application or ApplicationSet manifest is not valid.
+    #[error("{location}: invalid {kind}: {message}")]
+    InvalidManifest {
+        /// Where it is.
+        location: Location,
+        /// `Application` or `ApplicationSet`.
+        kind: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// An app failed to render.
+    #[error("app {app:?} ({location}): {message}")]
+    Render {
+        /// The app.
+        app: String,
+        /// Where the app is defined.
+        location: Location,
+        /// The render error, naming repo, revision and file.
+        message: String,
+    },
+    /// An ApplicationSet failed to expand.
+    #[error("ApplicationSet {appset:?} ({location}): {message}")]
+    AppSet {
+        /// The ApplicationSet.
+        appset: String,
+        /// Where it is defined.
+        location: Location,
+        /// What failed.
+        message: String,
+    },
+    /// An app includes itself through its children.
+    #[error(
+        "cycle: app {app:?} is defined at {first} and again, inside its own subtree, at {second}"
+    )]
+    Cycle {
+        /// The app.
+        app: String,
+        /// The ancestor's definition.
+        first: Location,
+        /// The repeated definition.
+        second: Location,
+    },
+    /// Two different places define an app of the same name.
+    #[error("duplicate app name {app:?}: defined at {first} and at {second}")]
+    Duplicate {
+        /// The app.
+        app: String,
+        /// The first definition.
+        first: Location,
+        /// The second definition (ignored).
+        second: Location,
+    },
+}
+
+/// The resolved tree.
+#[derive(Debug, Clone, Default)]
+pub struct AppTree {
+    /// Every app, parents before children, siblings in manifest order.
+    pub apps: Vec<AppNode>,
+    /// Everything that went wrong; apps not affected are still in `apps`.
+    pub errors: Vec<TreeError>,
+}
+
+impl AppTree {
+    /// The app of this name.
+    pub fn get(&self, name: &str) -> Option<&AppNode> {
+        self.apps.iter().find(|a| a.name == name)
+    }
+
+    /// Top-level apps (no parent).
+    pub fn roots(&self) -> impl Iterator<Item = &AppNode> {
+        self.apps.iter().filter(|a| a.parent.is_none())
+    }
+}
+
+/// How to resolve a tree.
+pub struct Resolver<'a> {
+    /// The repository the root is in.
+    pub local: &'a Repo,
+    /// The state of the local repo to read (work tree, or a commit).
+    pub snapshot: Snapshot,
+    /// Follow each app's `targetRevision` even for the local repo.
+    pub respect_target_revision: bool,
+    /// Maps repo URLs to repositories.
+    pub repos: &'a RepoResolver,
+    /// Where commit trees are materialised for kustomize and Helm.
+    pub trees: &'a TreeCache,
+    /// Which kinds are cluster-scoped.
+    pub scopes: Scopes,
+    /// Namespace for namespaced objects when the app's destination names none (`-n`).
+    pub fallback_namespace: Option<String>,
+    /// Clusters for the ApplicationSet cluster generator.
+    pub clusters: Vec<ClusterInfo>,
+}
+
+/// A manifest waiting to become an app: an Application or an ApplicationSet.
+struct Pending {
+    object: Object,
+    location: Location,
+    parent: Option<String>,
+    generated_by: Option<String>,
+    wave: i64,
+}
+
+/// An app accepted for rendering.
+struct Accepted {
+    app: Application,
+    pending: Pending,
+}
+
+/// What rendering one app produced.
+struct Rendered {
+    sources: Vec<SourceInfo>,
+    objects: Vec<Object>,
+    children: Vec<Object>,
+}
+
+impl Resolver<'_> {
+    /// Resolves the tree under `root` (a file or folder of Application/ApplicationSet manifests).
+    pub fn resolve(&self, root: &RepoPath) -> AppTree {
+        let mut tree = AppTree::default();
+        let views = ViewCache::default();
+        let root_view = match views.get(self.local, self.snapshot) {
+            Ok(v) => v,
+            Err(e) => {
+                tree.errors.push(TreeError::Root {
+                    root: root.to_string(),
+                    message: e.to_string(),
+                });
+                return tree;
+            }
+        };
+        let top = match self.read_root(&root_view, root) {
+            Ok(objects) => objects,
+            Err(message) => {
+                tree.errors.push(TreeError::Root {
+                    root: root.to_string(),
+                    message,
+                });
+                return tree;
+            }
+        };
+        let repo_label = self.local.path().display().to_string();
+        let mut level: Vec<Pending> = Vec::new();
+        for object in top {
+            let location = Location {
+                repo: repo_label.clone(),
+                revision: self.snapshot.to_string(),
+                file: object.origin.file.clone(),
+                doc: object.origin.doc,
+            };
+            if object.is_application() || object.is_application_set() {
+                level.push(Pending {
+                    wave: object.wave(),
+                    object,
+                    location,
+                    parent: None,
+                    generated_by: None,
+                });
+            } else {
+                tree.errors.push(TreeError::InvalidManifest {
+                    location,
+                    kind: "Application",
+                    message: format!(
+                        "the root holds a {}; expected Application or ApplicationSet manifests",
+                        object.display_name()
+                    ),
+                });
+            }
+        }
+
+        let mut defined: HashMap<String, Location> = HashMap::new();
+        let mut parents: HashMap<String, Option<String>> = HashMap::new();
+        while !level.is_empty() {
+            let expanded = self.expand_appsets(level, &views, &mut tree.errors);
+            let accepted = accept(expanded, &mut defined, &mut parents, &mut tree.errors);
+            let rendered = parallel_map(&accepted, |a| self.render_app(&a.app, &views));
+            let mut next = Vec::new();
+            for (acc, result) in accepted.into_iter().zip(rendered) {
+                let name = acc.app.metadata.name.clone();
+                let mut node = AppNode {
+                    name: name.clone(),
+                    parent: acc.pending.parent,
+                    generated_by: acc.pending.generated_by,
+                    defined_at: acc.pending.location.clone(),
+                    app: acc.app,
+                    wave: acc.pending.wave,
+                    sources: Vec::new(),
+                    objects: Vec::new(),
+                    children: Vec::new(),
+                    error: None,
+                };
+                match result {
+                    Ok(r) => {
+                        node.sources = r.sources;
+                        node.objects = r.objects;
+                        for child in r.children {
+                            let location = Location {
+                                repo: String::new(),
+                                revision: String::new(),
+                                file: child.origin.file.clone(),
+                                doc: child.origin.doc,
+                            };
+                            let location = locate_in(location, &node.sources);
+                            next.push(Pending {
+                                wave: child.wave(),
+                                object: child,
+                                location,
+                                parent: Some(name.clone()),
+                                generated_by: None,
+                            });
+                        }
+                    }
+                    Err(message) => {
+                        tree.errors.push(TreeError::Render {
+                            app: name.clone(),
+                            location: node.defined_at.clone(),
+                            message: message.clone(),
+                        });
+                        node.error = Some(message);
+                    }
+                }
+                tree.apps.push(node);
+            }
+            level = next;
+        }
+        // Children are the accepted apps that name this one as parent (a rejected duplicate or
+        // cyclic child is not one), in the order they were found.
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        for a in &tree.apps {
+            if let Some(p) = &a.parent {
+                children.entry(p.clone()).or_default().push(a.name.clone());
+            }
+        }
+        for a in &mut tree.apps {
+            a.children = children.remove(&a.name).unwrap_or_default();
+        }
+        tree
+    }
+
+    fn read_root(&self, view: &RepoView, root: &RepoPath) -> Result<Vec<Object>, String> {
+        match view.kind(root).map_err(|e| e.to_string())? {
+            None => Err(format!("does not exist in {}", self.snapshot)),
+            Some(EntryKind::Dir) => render_directory(view, root, &DirectoryOptions::default())
+                .map_err(|e| e.to_string()),
+            Some(_) => {
+                let text = view.read_to_string(root).map_err(|e| e.to_string())?;
+                let json = root.extension() == Some("json");
+                parse_objects(root.as_str(), &text, json).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// Replaces every ApplicationSet of a level by the Applications it generates.
+    fn expand_appsets(
+        &self,
+        level: Vec<Pending>,
+        views: &ViewCache,
+        errors: &mut Vec<TreeError>,
+    ) -> Vec<Pending> {
+        let mut out = Vec::with_capacity(level.len());
+        for p in level {
+            if !p.object.is_application_set() {
+                out.push(p);
+                continue;
+            }
+            let git = WalkerGitFiles {
+                resolver: self,
+                views,
+            };
+            let ctx = ExpandContext {
+                git: &git,
+                clusters: &self.clusters,
+            };
+            match appset::expand(&p.object.body, &ctx) {
+                Ok(apps) => {
+                    for (i, body) in apps.into_iter().enumerate() {
+                        let origin = p.object.origin.clone();
+                        match Object::from_value(body, origin) {
+                            Ok(object) => out.push(Pending {
+                                wave: p.wave,
+                                object,
+                                location: p.location.clone(),
+                                parent: p.parent.clone(),
+                                generated_by: Some(p.object.name.clone()),
+                            }),
+                            Err(e) => errors.push(TreeError::AppSet {
+                                appset: p.object.name.clone(),
+                                location: p.location.clone(),
+                                message: format!("generated application {}: {e}", i + 1),
+                            }),
+                        }
+                    }
+                }
+                Err(e) => errors.push(TreeError::AppSet {
+                    appset: p.object.name.clone(),
+                    location: p.location.clone(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        out
+    }
+
+    /// Renders every source of one app; errors name the repo, revision and file.
+    fn render_app(&self, app: &Application, views: &ViewCache) -> Result<Rendered, String> {
+        let dest_ns = app
+            .spec
+            .destination
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.fallback_namespace.clone());
+        let sources = app.spec.effective_sources();
+        if sources.is_empty() {
+            return Err("spec.source is missing (and spec.sources is empty)".into());
+        }
+        // `$name/...` value files point at the root of the source that has `ref: name`.
+        let mut refs: HashMap<String, RepoView> = HashMap::new();
+        let mut opened = Vec::with_capacity(sources.len());
+        for (i, source) in sources.iter().enumerate() {
+            let (resolved, view) = self.open_source(source, i, views)?;
+            if let Some(r) = &source.ref_name {
+                refs.insert(r.clone(), view.clone());
+            }
+            opened.push((resolved, view));
+        }
+        let mut infos = Vec::new();
+        let mut objects: Vec<Object> = Vec::new();
+        for (source, (resolved, view)) in sources.iter().zip(&opened) {
+            let at = format!("{} at {}", redact_url(&resolved.url), view.snapshot());
+            let revision = view.snapshot().sha().map(|s| s.to_string());
+            if source.ref_name.is_some() && source.path.is_none() {
+                infos.push(SourceInfo {
+                    repo_url: source.repo_url.clone(),
+                    path: String::new(),
+                    revision,
+                    source_type: None,
+                });
+                continue;
+            }
+            let (kind, rendered) = self
+                .render_source(app, source, view, &refs, dest_ns.as_deref())
+                .map_err(|e| format!("{at}: {e}"))?;
+            infos.push(SourceInfo {
+                repo_url: source.repo_url.clone(),
+                path: source.path.clone().unwrap_or_default(),
+                revision,
+                source_type: Some(kind),
+            });
+            objects.extend(rendered);
+        }
+        let mut scopes = self.scopes.clone();
+        scopes.learn_crds(objects.iter());
+        let (children, mut deployable): (Vec<Object>, Vec<Object>) = objects
+            .into_iter()
+            .partition(|o| o.is_application() || o.is_application_set());
+        for o in &mut deployable {
+            scopes.apply(o, dest_ns.as_deref());
+        }
+        Ok(Rendered {
+            sources: infos,
+            objects: dedupe(deployable),
+            children,
+        })
+    }
+
+    fn open_source(
+        &self,
+        source: &ApplicationSource,
+        index: usize,
+        views: &ViewCache,
+    ) -> Result<(ResolvedRepo, RepoView), String> {
+        if source.repo_url.trim().is_empty() {
+            return Err(format!("source {}: repoURL is missing", index + 1));
+        }
+        if let Some(chart) = &source.chart {
+            return Err(format!(
+                "source {}: Helm repository charts are not supported (chart {chart:?} from {}); vendor the chart into Git",
+                index + 1,
+                redact_url(&source.repo_url)
+            ));
+        }
+        let resolved = self
+            .repos
+            .resolve_url(&source.repo_url)
+            .map_err(|e| e.to_string())?;
+        let snapshot = self.snapshot_for(&resolved, source.target_revision.as_deref())?;
+        let view = views
+            .get(&resolved.repo, snapshot)
+            .map_err(|e| e.to_string())?;
+        Ok((resolved, view))
+    }
+
+    /// The local repo is read at the evaluated revision (a coherent preview of a branch);
+    /// other repos, or all with `--respect-target-revision`, at their `targetRevision`.
+    fn snapshot_for(
+        &self,
+        resolved: &ResolvedRepo,
+        target: Option<&str>,
+    ) -> Result<Snapshot, String> {
+        if resolved.origin == RepoOrigin::Local && !self.respect_target_revision {
+            return Ok(self.snapshot);
+        }
+        let rev = target
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .unwrap_or("HEAD");
+        self.repos
+            .resolve_revision(resolved, rev)
+            .map(Snapshot::Commit)
+            .map_err(|e| e.to_string())
+    }
+
+    fn render_source(
+        &self,
+        app: &Application,
+        source: &ApplicationSource,
+        view: &RepoView,
+        refs: &HashMap<String, RepoView>,
+        dest_ns: Option<&str>,
+    ) -> Result<(SourceType, Vec<Object>), RenderError> {
+        if source.plugin.is_some() {
+            return Err(RenderError::Unsupported(
+                "config management plugins need Argo CD's repo server; they are not supported"
+                    .into(),
+            ));
+        }
+        let path = RepoPath::new(source.path.as_deref().unwrap_or(""))?;
+        let missing = || RenderError::MissingPath {
+            path: path.to_string(),
+            repo: redact_url(&source.repo_url),
+            revision: view.snapshot().to_string(),
+        };
+        match view.kind(&path)? {
+            Some(EntryKind::Dir) => {}
+            _ => return Err(missing()),
+        }
+        let kind = match source
+            .explicit_type()
+            .map_err(|e| RenderError::Unsupported(e.into()))?
+        {
+            Some(k) => k,
+            None => {
+                let entries = view.list_dir(&path)?;
+                ApplicationSource::detect_from_files(entries.iter().map(|e| e.name.as_str()))
+            }
+        };
+        let objects = match kind {
+            SourceType::Directory => {
+                let d = source.directory.clone().unwrap_or_default();
+                if d.jsonnet
+                    .as_ref()
+                    .is_some_and(|j| j.as_object().is_some_and(|m| !m.is_empty()))
+                {
+                    return Err(RenderError::Unsupported(
+                        "jsonnet options are not supported".into(),
+                    ));
+                }
+                let opts = DirectoryOptions {
+                    recurse: d.recurse,
+                    include: d.include,
+                    exclude: d.exclude,
+                };
+                render_directory(view, &path, &opts)?
+            }
+            SourceType::Kustomize => {
+                let root = self.on_disk(view)?;
+                render_kustomize(&path.to_fs_path(&root), path.as_str())?
+            }
+            SourceType::Helm => {
+                let root = self.on_disk(view)?;
+                let chart_dir = path.to_fs_path(&root);
+                let inputs = self.helm_inputs(app, source, view, &path, &root, refs, dest_ns)?;
+                render_helm(&chart_dir, path.as_str(), &inputs)?
+            }
+        };
+        Ok((kind, objects))
+    }
+
+    /// A directory on disk holding the view's files: the work tree itself, or the commit's
+    /// tree materialised once in the cache.
+    fn on_disk(&self, view: &RepoView) -> Result<std::path::PathBuf, RenderError> {
+        match (view.snapshot(), view.repo().workdir()) {
+            (Snapshot::WorkTree, Some(dir)) => Ok(dir.to_path_buf()),
+            _ => Ok(self.trees.commit_tree(view)?),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
+    fn helm_inputs(
+        &self,
+        app: &Application,
+        source: &ApplicationSource,
+        view: &RepoView,
+        chart: &RepoPath,
+        root: &std::path::Path,
+        refs: &HashMap<String, RepoView>,
+        dest_ns: Option<&str>,
+    ) -> Result<HelmInputs, RenderError> {
+        let helm = source.helm.clone().unwrap_or_default();
+        // A value file is chart-relative, or `$ref/path` from the root of a `ref` source.
+        let locate = |file: &str| -> Result<Option<std::path::PathBuf>, RenderError> {
+            let (view, base, rel) = match file.strip_prefix('$') {
+                Some(rest) => {
+                    let (name, rel) = rest.split_once('/').unwrap_or((rest, ""));
+                    let view = refs.get(name).ok_or_else(|| {
+                        RenderError::Unsupported(format!(
+                            "value file {file:?}: no source has ref {name:?}"
+                        ))
+                    })?;
+                    (view.clone(), self.on_disk(view)?, RepoPath::new(rel)?)
+                }
+                None => (view.clone(), root.to_path_buf(), chart.join(file)?),
+            };
+            match view.kind(&rel)? {
+                Some(EntryKind::Dir) | None => Ok(None),
+                Some(_) => Ok(Some(rel.to_fs_path(&base))),
+            }
+        };
+        let mut value_files = Vec::new();
+        for f in &helm.value_files {
+            match locate(f)? {
+                Some(p) => value_files.push(p),
+                None if helm.ignore_missing_value_files => {}
+                None => {
+                    return Err(RenderError::MissingPath {
+                        path: f.clone(),
+                        repo: redact_url(&source.repo_url),
+                        revision: view.snapshot().to_string(),
+                    });
+                }
+            }
+        }
+        let values = match (&helm.values_object, &helm.values) {
+            (Some(obj), _) => Some(obj.clone()),
+            (None, Some(text)) if !text.trim().is_empty() => {
+                Some(crate::yaml::parse_one::<Value>(text).map_err(|e| {
+                    RenderError::Unsupported(format!("helm.values is not valid YAML: {e}"))
+                })?)
+            }
+            _ => None,
+        };
+        let mut file_parameters = Vec::new();
+        for p in &helm.file_parameters {
+            let path = locate(&p.path)?.ok_or_else(|| RenderError::MissingPath {
+                path: p.path.clone(),
+                repo: redact_url(&source.repo_url),
+                revision: view.snapshot().to_string(),
+            })?;
+            file_parameters.push((p.name.clone(), path));
+        }
+        Ok(HelmInputs {
+            release: helm
+                .release_name
+                .clone()
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| app.metadata.name.clone()),
+            namespace: helm
+                .namespace
+                .clone()
+                .filter(|n| !n.is_empty())
+                .or(dest_ns.map(String::from)),
+            value_files,
+            values,
+            parameters: helm
+                .parameters
+                .iter()
+                .map(|p| (p.name.clone(), p.value.clone(), p.force_string))
+                .collect(),
+            file_parameters,
+            skip_crds: helm.skip_crds,
+            skip_tests: helm.skip_tests,
+            kube_version: helm.kube_version.clone(),
+            api_versions: helm.api_versions.clone(),
+        })
+    }
+}
+
+/// Accepts apps of a level in order: invalid manifests, cycles and duplicate names are errors.
+fn accept(
+    level: Vec<Pending>,
+    defined: &mut HashMap<String, Location>,
+    parents: &mut HashMap<String, Option<String>>,
+    errors: &mut Vec<TreeError>,
+) -> Vec<Accepted> {
+    let mut out = Vec::new();
+    for p in level {
+        let app: Application = match serde_json::from_value(p.object.body.clone()) {
+            Ok(app) => app,
+            Err(e) => {
+                errors.push(TreeError::InvalidManifest {
+                    location: p.location.clone(),
+                    kind: "Application",
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let name = app.metadata.name.clone();
+        if let Some(first) = defined.get(&name) {
+            let mut ancestor = p.parent.clone();
+            let mut seen = HashSet::new();
+            let mut is_cycle = false;
+            while let Some(a) = ancestor {
+                if a == name {
+                    is_cycle = true;
+                    break;
+                }
+                if !seen.insert(a.clone()) {
+                    break;
+                }
+                ancestor = parents.get(&a).cloned().flatten();
+            }
+            let (first, second) = (first.clone(), p.location.clone());
+            errors.push(if is_cycle {
+                TreeError::Cycle {
+                    app: name,
+                    first,
+                    second,
+                }
+            } else {
+                TreeError::Duplicate {
+                    app: name,
+                    first,
+                    second,
+                }
+            });
+            continue;
+        }
+        defined.insert(name.clone(), p.location.clone());
+        parents.insert(name, p.parent.clone());
+        out.push(Accepted { app, pending: p });
+    }
+    out
+}
+
+/// Fills in the repo and revision of a child manifest's location from the parent's sources.
+fn locate_in(mut location: Location, sources: &[SourceInfo]) -> Location {
+    if let Some(s) = sources.iter().find(|s| s.source_type.is_some()) {
+        location.repo = redact_url(&s.repo_url);
+        location.revision = match &s.revision {
+            Some(sha) => format!("commit {}", &sha[..sha.len().min(7)]),
+            None => Snapshot::WorkTree.to_string(),
+        };
+    }
+    location
+}
+
+/// Same group, kind, namespace and name twice: the last one wins, as in Argo CD.
+fn dedupe(objects: Vec<Object>) -> Vec<Object> {
+    let mut index: HashMap<(String, String, Option<String>, String), usize> = HashMap::new();
+    let mut out: Vec<Object> = Vec::with_capacity(objects.len());
+    for o in objects {
+        let key = (
+            o.group().to_string(),
+            o.kind.clone(),
+            o.namespace.clone(),
+            o.name.clone(),
+        );
+        match index.get(&key) {
+            Some(&i) => out[i] = o,
+            None => {
+                index.insert(key, out.len());
+                out.push(o);
+            }
+        }
+    }
+    out
+}
+
+/// Views are opened once per repository and snapshot and shared by every app of a run.
+#[derive(Default)]
+struct ViewCache {
+    views: Mutex<HashMap<(std::path::PathBuf, Snapshot), RepoView>>,
+}
+
+impl ViewCache {
+    fn get(&self, repo: &Repo, snapshot: Snapshot) -> crate::source::Result<RepoView> {
+        let key = (repo.path().to_path_buf(), snapshot);
+        let mut views = self
+            .views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = views.get(&key) {
+            return Ok(v.clone());
+        }
+        let view = repo.view(snapshot)?;
+        views.insert(key, view.clone());
+        Ok(view)
+    }
+}
+
+/// Git access for ApplicationSet git generators, with the same revision rules as sources.
+struct WalkerGitFiles<'a, 'b> {
+    resolver: &'a Resolver<'b>,
+    views: &'a ViewCache,
+}
+
+impl WalkerGitFiles<'_, '_> {
+    fn view(&self, repo_url: &str, revision: &str) -> Result<RepoView, String> {
+        let resolved = self
+            .resolver
+            .repos
+            .resolve_url(repo_url)
+            .map_err(|e| e.to_string())?;
+        let snapshot = self.resolver.snapshot_for(&resolved, Some(revision))?;
+        self.views
+            .get(&resolved.repo, snapshot)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl GitFiles for WalkerGitFiles<'_, '_> {
+    fn files(&self, repo_url: &str, revision: &str) -> Result<Vec<String>, String> {
+        let view = self.view(repo_url, revision)?;
+        let files = view
+            .walk_files(&RepoPath::root())
+            .map_err(|e| e.to_string())?;
+        Ok(files.into_iter().map(|p| p.as_str().to_string()).collect())
+    }
+
+    fn read(&self, repo_url: &str, revision: &str, path: &str) -> Result<Vec<u8>, String> {
+        let view = self.view(repo_url, revision)?;
+        let path = RepoPath::new(path).map_err(|e| e.to_string())?;
+        view.read(&path).map_err(|e| e.to_string())
+    }
+}
+
+/// Maps `f` over `items` on all cores, keeping order; rendering is CPU-bound (YAML parsing).
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().max(1));
+    if workers <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+        .collect()
+}

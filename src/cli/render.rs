@@ -1,0 +1,42 @@
+//! `kubectl gitops render`: the objects of the selected apps, exactly as sync would send them.
+
+use serde_json::{Value, json};
+
+use super::args::{GlobalArgs, RenderArgs, RenderFormat};
+use super::resolve::resolve;
+use super::{CliError, EXIT_ERROR, EXIT_OK};
+
+pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError> {
+    let resolved = resolve(global, &args.tree)?;
+    let tree = &resolved.tree;
+    for name in &args.apps {
+        if tree.get(name).is_none() {
+            let known: Vec<&str> = tree.apps.iter().map(|a| a.name.as_str()).collect();
+            return Err(CliError(format!(
+                "app {name:?} is not in the tree (apps: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    let objects: Vec<Value> = tree
+        .apps
+        .iter()
+        .filter(|a| args.apps.is_empty() || args.apps.contains(&a.name))
+        .flat_map(|a| a.objects.iter().map(|o| o.body.clone()))
+        .collect();
+    match args.output {
+        RenderFormat::Yaml => print!("{}", crate::yaml::to_documents(&objects)?),
+        RenderFormat::Json => {
+            let list = json!({ "apiVersion": "v1", "kind": "List", "items": objects });
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+    }
+    for e in &tree.errors {
+        eprintln!("error: {e}");
+    }
+    Ok(if tree.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}

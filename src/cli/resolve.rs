@@ -1,0 +1,222 @@
+//! The shared first step of `tree`, `render` (and later `diff`): find the repo and the root,
+//! pick the revision, and resolve the app tree.
+
+use std::io::IsTerminal;
+use std::path::{Component, Path, PathBuf};
+
+use super::CliError;
+use super::args::{GlobalArgs, TreeArgs};
+use crate::apps::appset::ClusterInfo;
+use crate::apps::{AppTree, Resolver};
+use crate::cluster::{KubeTarget, connect, kind_scopes, load_kubeconfig};
+use crate::render::Scopes;
+use crate::source::{
+    Repo, RepoMapping, RepoPath, RepoResolver, Snapshot, TreeCache, default_cache_dir,
+};
+
+/// Files and folders tried, in order, when no ROOT is given (relative to the repo root).
+pub const CONVENTIONAL_ROOTS: &[&str] = &[
+    "root.yaml",
+    "root-app.yaml",
+    "app-of-apps.yaml",
+    "bootstrap",
+    "applications",
+    "apps",
+];
+
+/// A resolved tree.
+pub struct Resolved {
+    /// The tree.
+    pub tree: AppTree,
+}
+
+/// Resolves the tree that the arguments name.
+pub fn resolve(global: &GlobalArgs, args: &TreeArgs) -> Result<Resolved, CliError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
+    let root_arg = args.root.as_ref().map(|r| absolute(&cwd, r));
+    let start = match &root_arg {
+        Some(r) => nearest_existing(r),
+        None => cwd.clone(),
+    };
+    let repo = Repo::discover(&start)
+        .map_err(|e| CliError(format!("{e} (ROOT must be inside a Git repository)")))?;
+    let snapshot = match &args.revision {
+        Some(rev) => Snapshot::Commit(repo.resolve(rev)?),
+        None => Snapshot::WorkTree,
+    };
+    let view = repo.view(snapshot)?;
+    let root = match &root_arg {
+        Some(r) => repo_relative(&repo, r)?,
+        None => {
+            let mut found = None;
+            for candidate in CONVENTIONAL_ROOTS {
+                let p = RepoPath::new(candidate)?;
+                if view.exists(&p)? {
+                    found = Some(p);
+                    break;
+                }
+            }
+            found.ok_or_else(|| {
+                CliError(format!(
+                    "no ROOT given and none of {} exists at the top of {}; pass ROOT",
+                    CONVENTIONAL_ROOTS.join(", "),
+                    repo.path().display()
+                ))
+            })?
+        }
+    };
+    let mappings = args
+        .repo_map
+        .iter()
+        .map(|m| m.parse::<RepoMapping>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let cache_dir = default_cache_dir();
+    let repos = RepoResolver::new(
+        Some(repo.clone()),
+        mappings,
+        cache_dir.clone(),
+        args.offline,
+    );
+    let trees =
+        TreeCache::new(cache_dir.unwrap_or_else(|| std::env::temp_dir().join("kubectl-gitops")));
+    let cluster = ClusterFacts::gather(&global.target());
+    let resolver = Resolver {
+        local: &repo,
+        snapshot,
+        respect_target_revision: args.respect_target_revision,
+        repos: &repos,
+        trees: &trees,
+        scopes: cluster.scopes,
+        fallback_namespace: Some(cluster.namespace),
+        clusters: cluster.clusters,
+    };
+    let tree = resolver.resolve(&root);
+    Ok(Resolved { tree })
+}
+
+/// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs
+/// no cluster: every fact has an offline default.
+struct ClusterFacts {
+    scopes: Scopes,
+    namespace: String,
+    clusters: Vec<ClusterInfo>,
+}
+
+impl ClusterFacts {
+    fn gather(target: &KubeTarget) -> ClusterFacts {
+        let mut facts = ClusterFacts {
+            scopes: Scopes::builtin(),
+            namespace: target.namespace.clone().unwrap_or_else(|| "default".into()),
+            clusters: vec![ClusterInfo {
+                name: "in-cluster".into(),
+                server: "https://kubernetes.default.svc".into(),
+                labels: Default::default(),
+            }],
+        };
+        let Ok(loaded) = load_kubeconfig(target.kubeconfig.as_deref()) else {
+            return facts;
+        };
+        let Ok(current) = loaded.context_name(target.context.as_deref()) else {
+            return facts;
+        };
+        // The current context is Argo CD's in-cluster; the other contexts are further clusters.
+        for ctx in &loaded.config.contexts {
+            if ctx.name != current
+                && let Some(server) = loaded.server_of(&ctx.name)
+            {
+                facts.clusters.push(ClusterInfo {
+                    name: ctx.name.clone(),
+                    server,
+                    labels: Default::default(),
+                });
+            }
+        }
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return facts;
+        };
+        rt.block_on(async {
+            let Ok(conn) = connect(target).await else {
+                return;
+            };
+            facts.namespace = conn.namespace.clone();
+            // A cluster that does not answer quickly is treated as absent: render works offline.
+            let timeout = std::time::Duration::from_secs(3);
+            if let Ok(Ok(kinds)) = tokio::time::timeout(timeout, kind_scopes(&conn)).await {
+                for k in kinds {
+                    facts.scopes.insert(&k.group, &k.kind, k.namespaced);
+                }
+            }
+        });
+        facts
+    }
+}
+
+fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    // Lexical normalisation: with --revision the ROOT may no longer exist on disk.
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn nearest_existing(p: &Path) -> PathBuf {
+    let mut cur = p.to_path_buf();
+    while !cur.exists() {
+        if !cur.pop() {
+            break;
+        }
+    }
+    cur
+}
+
+fn repo_relative(repo: &Repo, root: &Path) -> Result<RepoPath, CliError> {
+    let workdir = repo.workdir().ok_or_else(|| {
+        CliError(format!(
+            "{} is a bare repository; pass ROOT inside a work tree",
+            repo.path().display()
+        ))
+    })?;
+    let base = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let existing = nearest_existing(root);
+    let canon = existing.canonicalize().unwrap_or(existing.clone());
+    let rest = root.strip_prefix(&existing).unwrap_or(Path::new(""));
+    let full = canon.join(rest);
+    let rel = full.strip_prefix(&base).map_err(|_| {
+        CliError(format!(
+            "ROOT {} is not inside the repository {}",
+            root.display(),
+            base.display()
+        ))
+    })?;
+    Ok(RepoPath::new(&rel.to_string_lossy())?)
+}
+
+/// Whether to colour stdout: `--color`, else only on a terminal and without NO_COLOR.
+pub fn use_color(choice: super::args::ColorChoice) -> bool {
+    match choice {
+        super::args::ColorChoice::Always => true,
+        super::args::ColorChoice::Never => false,
+        super::args::ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `kubectl gitops tree`: the app-of-apps tree as a table with tree branches, or JSON.
+
+use std::collections::HashMap;
+
+use colored::Colorize;
+use serde_json::{Value, json};
+
+use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
+use super::resolve::{resolve, use_color};
+use super::{CliError, EXIT_ERROR, EXIT_OK};
+use crate::apps::{AppNode, AppTree, SourceInfo};
+
+pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
+    let resolved = resolve(global, &args.tree)?;
+    let tree = &resolved.tree;
+    match args.output {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&to_json(tree))?),
+        OutputFormat::Text => {
+            colored::control::set_override(use_color(global.color));
+            print!("{}", to_text(tree));
+        }
+    }
+    for e in &tree.errors {
+        eprintln!("error: {e}");
+    }
+    Ok(if tree.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}
+
+/// Apps in display order (depth first from the roots), with their depth and branch prefix.
+fn ordered(tree: &AppTree) -> Vec<(&AppNode, String)> {
+    let by_name: HashMap<&str, &AppNode> = tree.apps.iter().map(|a| (a.name.as_str(), a)).collect();
+    let mut out = Vec::new();
+    fn visit<'a>(
+        app: &'a AppNode,
+        by_name: &HashMap<&str, &'a AppNode>,
+        prefix: &str,
+        branch: &str,
+        out: &mut Vec<(&'a AppNode, String)>,
+    ) {
+        out.push((app, format!("{prefix}{branch}")));
+        let child_prefix = match branch {
+            "├── " => format!("{prefix}│   "),
+            "└── " => format!("{prefix}    "),
+            _ => prefix.to_string(),
+        };
+        let children: Vec<&AppNode> = app
+            .children
+            .iter()
+            .filter_map(|c| by_name.get(c.as_str()).copied())
+            .collect();
+        for (i, child) in children.iter().enumerate() {
+            let b = if i + 1 == children.len() {
+                "└── "
+            } else {
+                "├── "
+            };
+            visit(child, by_name, &child_prefix, b, out);
+        }
+    }
+    for root in tree.roots() {
+        visit(root, &by_name, "", "", &mut out);
+    }
+    out
+}
+
+fn source_column(sources: &[SourceInfo]) -> String {
+    let shown: Vec<String> = sources
+        .iter()
+        .filter(|s| s.source_type.is_some())
+        .map(|s| {
+            let rev = s
+                .revision
+                .as_deref()
+                .map_or("worktree", |r| &r[..r.len().min(7)]);
+            let path = if s.path.is_empty() {
+                "."
+            } else {
+                s.path.as_str()
+            };
+            format!("{path}@{rev}")
+        })
+        .collect();
+    shown.join(", ")
+}
+
+fn type_column(sources: &[SourceInfo]) -> String {
+    let types: Vec<String> = sources
+        .iter()
+        .filter_map(|s| s.source_type.map(|t| t.to_string()))
+        .collect();
+    types.join("+")
+}
+
+/// The text table.
+pub fn to_text(tree: &AppTree) -> String {
+    let header = [
+        "APP",
+        "TYPE",
+        "PATH@REVISION",
+        "DESTINATION",
+        "OBJECTS",
+        "WAVE",
+    ];
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for (app, prefix) in ordered(tree) {
+        let objects = if app.error.is_some() {
+            "error".to_string()
+        } else {
+            app.objects.len().to_string()
+        };
+        rows.push([
+            format!("{prefix}{}", app.name),
+            type_column(&app.sources),
+            source_column(&app.sources),
+            app.app.spec.destination.display(),
+            objects,
+            app.wave.to_string(),
+        ]);
+    }
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [String; 6], failed: bool| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            let pad = w.saturating_sub(cell.chars().count());
+            let text = if i == 4 && failed {
+                cell.red().bold().to_string()
+            } else {
+                cell.clone()
+            };
+            if i + 1 == cells.len() {
+                s.push_str(&text);
+            } else {
+                s.push_str(&text);
+                s.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(header.map(String::from), false);
+    for row in rows {
+        let failed = row[4] == "error";
+        out.push_str(&line(row, failed));
+    }
+    out
+}
+
+/// The JSON document (`-o json`): stable field names, documented in the README.
+pub fn to_json(tree: &AppTree) -> Value {
+    let apps: Vec<Value> = ordered(tree)
+        .into_iter()
+        .map(|(app, _)| {
+            let d = &app.app.spec.destination;
+            json!({
+                "name": app.name,
+                "parent": app.parent,
+                "children": app.children,
+                "generatedBy": app.generated_by,
+                "definedAt": {
+                    "repo": app.defined_at.repo,
+                    "revision": app.defined_at.revision,
+                    "file": app.defined_at.file,
+                    "document": app.defined_at.doc,
+                },
+                "project": if app.app.spec.project.is_empty() { "default" } else { app.app.spec.project.as_str() },
+                "destination": { "server": d.server, "name": d.name, "namespace": d.namespace },
+                "sources": app.sources.iter().map(|s| json!({
+                    "repoURL": crate::source::redact_url(&s.repo_url),
+                    "path": s.path,
+                    "revision": s.revision,
+                    "type": s.source_type.map(|t| t.to_string()),
+                })).collect::<Vec<_>>(),
+                "objects": app.objects.len(),
+                "wave": app.wave,
+                "error": app.error,
+            })
+        })
+        .collect();
+    let errors: Vec<String> = tree.errors.iter().map(|e| e.to_string()).collect();
+    json!({ "apps": apps, "errors": errors })
+}

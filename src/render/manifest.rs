@@ -1,0 +1,115 @@
+//! Turning the bytes of one manifest file (YAML or JSON) into validated objects.
+
+use serde_json::Value;
+
+use super::object::{ManifestError, Object, Origin};
+use crate::yaml;
+
+/// Why a manifest file could not be turned into objects.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// The file is not valid YAML/JSON.
+    #[error("{file}: invalid {format}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// `YAML` or `JSON`.
+        format: &'static str,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A document is not a valid object.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+}
+
+/// Parses a manifest stream; `List` kinds are flattened into their items, as kubectl does.
+pub fn parse_objects(file: &str, text: &str, json: bool) -> Result<Vec<Object>, ParseError> {
+    let docs = if json {
+        serde_json::from_str::<Value>(text)
+            .map(|v| vec![v])
+            .map_err(|e| ParseError::Syntax {
+                file: file.into(),
+                format: "JSON",
+                message: e.to_string(),
+            })?
+    } else {
+        yaml::parse_documents(text).map_err(|e| ParseError::Syntax {
+            file: file.into(),
+            format: "YAML",
+            message: e.to_string(),
+        })?
+    };
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.into_iter().enumerate() {
+        let origin = Origin {
+            file: file.to_string(),
+            doc: i + 1,
+        };
+        if is_list(&doc) {
+            let items = match doc.get("items") {
+                Some(Value::Array(items)) => items.clone(),
+                _ => Vec::new(), // `items: null` lists are dropped, as Argo CD does
+            };
+            for item in items {
+                out.push(Object::from_value(item, origin.clone())?);
+            }
+        } else {
+            out.push(Object::from_value(doc, origin)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `v1/List` and every `*List` kind of the form kubectl accepts (`ConfigMapList`...).
+fn is_list(doc: &Value) -> bool {
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+    kind.ends_with("List") && doc.get("items").is_some() && doc.pointer("/metadata/name").is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_document_yaml_and_lists_are_flattened() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n- {apiVersion: v1, kind: Secret, metadata: {name: c}}\n---\napiVersion: v1\nkind: List\nitems: null\n";
+        let objs = parse_objects("x.yaml", text, false).unwrap();
+        let names: Vec<_> = objs
+            .iter()
+            .map(|o| (o.name.as_str(), o.origin.doc))
+            .collect();
+        assert_eq!(names, [("a", 1), ("b", 2), ("c", 2)]);
+    }
+
+    #[test]
+    fn json_files_hold_one_object() {
+        let objs = parse_objects(
+            "x.json",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(objs[0].name, "j");
+        let err = parse_objects("x.json", "{oops", true)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("x.json: invalid JSON: "), "{err}");
+    }
+
+    #[test]
+    fn syntax_and_field_errors_name_the_file_and_document() {
+        let err = parse_objects("apps/bad.yaml", "a: [1\n", false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("apps/bad.yaml: invalid YAML: "), "{err}");
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: v1\nmetadata: {name: nokind}\n";
+        let err = parse_objects("apps/two.yaml", text, false)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "apps/two.yaml (document 2): missing required field kind"
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! Rendering: from one app source at a revision to the Kubernetes objects it defines.
+//! Directories are read natively; kustomize and Helm run as external programs on a tree
+//! materialised once per commit.
+
+mod directory;
+mod error;
+mod helm;
+mod kustomize;
+mod manifest;
+mod object;
+mod scope;
+mod tool;
+
+pub use directory::{DirectoryOptions, render_directory};
+pub use error::RenderError;
+pub use helm::{HelmInputs, render_helm};
+pub use kustomize::render_kustomize;
+pub use manifest::{ParseError, parse_objects};
+pub use object::{ManifestError, Object, Origin};
+pub use scope::Scopes;

@@ -1,0 +1,36 @@
+//! Git access for the pipeline: open a repository, resolve revisions, and read files at a commit
+//! (from the object database, no checkout) or in the work tree, through one API.
+//!
+//! - [`Repo`] opens a repository and resolves revisions to a [`Sha`].
+//! - [`RepoView`] reads one repository at one [`Snapshot`]; it is `Send + Sync` and caches
+//!   decoded trees, so apps can be rendered in parallel from one view.
+//! - [`RepoPath`] is the only path type the readers accept: manifest paths can't leave the repo,
+//!   and symlinks are followed only while they stay inside it.
+//! - [`RepoResolver`] maps an Application's repoURL to the local repo, a `--repo-map` entry or a
+//!   bare clone in the cache; [`TreeCache`] puts commit trees on disk for kustomize and helm.
+
+mod cache;
+mod commit;
+mod error;
+mod fetch;
+mod path;
+mod repo;
+mod resolve;
+mod resolver;
+mod sha;
+mod store;
+mod url;
+mod view;
+mod worktree;
+
+#[cfg(test)]
+mod testutil;
+
+pub use cache::{TreeCache, default_cache_dir};
+pub use error::{Result, SourceError};
+pub use path::RepoPath;
+pub use repo::Repo;
+pub use resolver::{RepoMapping, RepoOrigin, RepoResolver, ResolvedRepo};
+pub use sha::Sha;
+pub use url::{local_path, normalize_repo_url, redact_url};
+pub use view::{DirEntry, EntryKind, RepoView, Snapshot};
