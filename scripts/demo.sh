@@ -10,7 +10,20 @@ export KUBECONFIG=${KGITOPS_TEST_DIR:-/dev/shm/kgitops-test}/kubeconfig
 cargo build --quiet
 export PATH="$PWD/target/debug:$PATH"
 
+export PATH="${KGITOPS_K8S_BIN:-$HOME/.cache/kgitops-k8s/${K8S:-v1.33.13}}:$PATH" # helm
+
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 step kubectl gitops version
+
+# The example homelab as its own Git repository, as a user would have it.
+REPO=$(mktemp -d)/homelab
+cp -r examples/homelab "$REPO"
+git -C "$REPO" init -q -b main
+git -C "$REPO" remote add origin https://github.com/example/homelab.git
+git -C "$REPO" add -A
+git -C "$REPO" -c user.name=demo -c user.email=demo@example.com commit -q -m "homelab"
+cd "$REPO"
+step kubectl gitops tree
+step kubectl gitops render --app files
 echo
 echo "The local cluster keeps running; stop it with: scripts/test-cluster.sh stop"
