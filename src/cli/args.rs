@@ -76,6 +76,8 @@ pub enum Command {
     Tree(TreeCommandArgs),
     /// Print the objects the apps deploy, exactly as sync would send them.
     Render(RenderArgs),
+    /// Show what sync would change in the live cluster (or between two revisions), per app.
+    Diff(DiffArgs),
     /// Print the plugin version and the server version of the current context.
     Version(VersionArgs),
 }
@@ -146,4 +148,42 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: RenderFormat,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DiffFormat {
+    /// Unified diffs grouped by app, coloured on a terminal.
+    #[default]
+    Text,
+    /// JSON, with a stable schema.
+    Json,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Where the tree comes from.
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Only this app (repeatable). Default: every app.
+    #[arg(long = "app", value_name = "NAME")]
+    pub apps: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: DiffFormat,
+    /// Exit 1 when there are differences, like kubectl diff; false exits 0.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub exit_code: bool,
+    /// Requests in flight at once against the API server.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Compare two revisions instead of the cluster: the older one (needs --to).
+    #[arg(long, value_name = "REV", requires = "to", conflicts_with = "revision")]
+    pub from: Option<String>,
+    /// The newer revision (needs --from).
+    #[arg(long, value_name = "REV", requires = "from")]
+    pub to: Option<String>,
 }

@@ -2,6 +2,7 @@
 //! messages and exit codes. Nothing below this module prints or exits.
 
 mod args;
+mod diff;
 mod render;
 mod resolve;
 mod tree;
@@ -47,6 +48,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Version(v) => version::run(&cli.global, v),
         Command::Tree(t) => tree::run(&cli.global, t),
         Command::Render(r) => render::run(&cli.global, r),
+        Command::Diff(d) => diff::run(&cli.global, d),
     }
 }
 

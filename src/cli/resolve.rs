@@ -30,13 +30,31 @@ pub struct Resolved {
     pub tree: AppTree,
 }
 
+/// Resolves the tree at a given revision, whatever `--revision` says (for `diff --from/--to`).
+pub fn resolve_at(
+    global: &GlobalArgs,
+    args: &TreeArgs,
+    revision: &str,
+) -> Result<Resolved, CliError> {
+    let mut args = args.clone();
+    args.revision = Some(revision.to_string());
+    resolve(global, &args)
+}
+
 /// Resolves the tree that the arguments name.
 pub fn resolve(global: &GlobalArgs, args: &TreeArgs) -> Result<Resolved, CliError> {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
     let root_arg = args.root.as_ref().map(|r| absolute(&cwd, r));
+    // Discovery starts from a directory: a ROOT that is a file is looked up from its folder.
     let start = match &root_arg {
-        Some(r) => nearest_existing(r),
+        Some(r) => {
+            let existing = nearest_existing(r);
+            match existing.parent() {
+                Some(parent) if !existing.is_dir() => parent.to_path_buf(),
+                _ => existing,
+            }
+        }
         None => cwd.clone(),
     };
     let repo = Repo::discover(&start)
@@ -121,10 +139,18 @@ impl ClusterFacts {
             return facts;
         };
         // The current context is Argo CD's in-cluster; the other contexts are further clusters.
+        // Argo CD registers a server URL once, so contexts that reach the current context's
+        // server (another user or namespace) are that same in-cluster, and of several contexts
+        // on one other server the first stands for it.
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        let mut seen: Vec<String> = facts.clusters.iter().map(|c| c.server.clone()).collect();
+        seen.extend(loaded.server_of(&current));
         for ctx in &loaded.config.contexts {
             if ctx.name != current
                 && let Some(server) = loaded.server_of(&ctx.name)
+                && !seen.iter().any(|s| same(s, &server))
             {
+                seen.push(server.clone());
                 facts.clusters.push(ClusterInfo {
                     name: ctx.name.clone(),
                     server,

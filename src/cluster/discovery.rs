@@ -1,5 +1,8 @@
-//! API discovery, run once per command.
+//! API discovery, run once per command: which kinds the server serves, their resources and scope.
 
+use std::collections::HashMap;
+
+use kube::core::discovery::ApiResource;
 use kube::discovery::{Discovery, Scope};
 
 use super::{ClusterError, Connection};
@@ -15,29 +18,61 @@ pub struct KindScope {
     pub namespaced: bool,
 }
 
-/// Every kind the server serves, with its scope; aggregated discovery (two requests) first,
-/// the per-group walk on servers that lack it.
-pub async fn kind_scopes(conn: &Connection) -> Result<Vec<KindScope>, ClusterError> {
-    let discovery = match Discovery::new(conn.client.clone()).run_aggregated().await {
-        Ok(d) => d,
-        Err(_) => Discovery::new(conn.client.clone())
-            .run()
-            .await
-            .map_err(|e| conn.error(e, "discover API resources"))?,
-    };
-    let mut out = Vec::new();
-    for group in discovery.groups() {
-        for version in group.versions() {
-            for (res, caps) in group.versioned_resources(version) {
-                out.push(KindScope {
-                    group: res.group.clone(),
-                    kind: res.kind.clone(),
-                    namespaced: caps.scope == Scope::Namespaced,
-                });
+/// What discovery found: every served group/version/kind with its REST resource.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    by_gvk: HashMap<(String, String, String), (ApiResource, bool)>,
+}
+
+impl Catalog {
+    /// Runs discovery: aggregated discovery (two requests) first, the per-group walk on servers
+    /// that lack it.
+    pub async fn discover(conn: &Connection) -> Result<Catalog, ClusterError> {
+        let discovery = match Discovery::new(conn.client.clone()).run_aggregated().await {
+            Ok(d) => d,
+            Err(_) => Discovery::new(conn.client.clone())
+                .run()
+                .await
+                .map_err(|e| conn.error(e, "discover API resources"))?,
+        };
+        let mut by_gvk = HashMap::new();
+        for group in discovery.groups() {
+            for version in group.versions() {
+                for (res, caps) in group.versioned_resources(version) {
+                    let key = (res.group.clone(), res.version.clone(), res.kind.clone());
+                    by_gvk.insert(key, (res, caps.scope == Scope::Namespaced));
+                }
             }
         }
+        Ok(Catalog { by_gvk })
     }
-    out.sort_by(|a, b| (&a.group, &a.kind).cmp(&(&b.group, &b.kind)));
-    out.dedup();
-    Ok(out)
+
+    /// The resource and scope for an `apiVersion` and `kind`, if the server serves them.
+    pub fn resolve(&self, api_version: &str, kind: &str) -> Option<(&ApiResource, bool)> {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        self.by_gvk
+            .get(&(group.to_string(), version.to_string(), kind.to_string()))
+            .map(|(r, n)| (r, *n))
+    }
+
+    /// Every served kind with its scope, once per group and kind.
+    pub fn kind_scopes(&self) -> Vec<KindScope> {
+        let mut out: Vec<KindScope> = self
+            .by_gvk
+            .values()
+            .map(|(r, namespaced)| KindScope {
+                group: r.group.clone(),
+                kind: r.kind.clone(),
+                namespaced: *namespaced,
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.group, &a.kind).cmp(&(&b.group, &b.kind)));
+        out.dedup();
+        out
+    }
+}
+
+/// Every kind the server serves, with its scope.
+pub async fn kind_scopes(conn: &Connection) -> Result<Vec<KindScope>, ClusterError> {
+    Ok(Catalog::discover(conn).await?.kind_scopes())
 }

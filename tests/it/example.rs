@@ -7,8 +7,16 @@ use crate::harness::{gitops_offline, json};
 
 fn homelab() -> GitRepo {
     let repo = GitRepo::new();
-    repo.git(&["remote", "add", "origin", "https://github.com/example/homelab.git"]);
-    repo.copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab"), ".");
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://github.com/example/homelab.git",
+    ]);
+    repo.copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab"),
+        ".",
+    );
     repo.commit("homelab");
     repo
 }
@@ -48,13 +56,33 @@ fn example_homelab_tree() {
 #[test]
 fn example_homelab_renders_crds_and_octal_modes() {
     let repo = homelab();
-    let out = gitops_offline(repo.path(), &["render", "--app", "gateway", "--app", "chat"]).success();
-    assert_eq!(out.stdout.matches("kind: CustomResourceDefinition").count(), 4);
+    let out = gitops_offline(
+        repo.path(),
+        &["render", "--app", "gateway", "--app", "chat"],
+    )
+    .success();
+    assert_eq!(
+        out.stdout.matches("kind: CustomResourceDefinition").count(),
+        4
+    );
     assert!(out.stdout.contains("defaultMode: 420"));
     // GatewayClass is cluster-scoped (learnt from the CRD in the tree): no namespace.
-    let list = json(&gitops_offline(repo.path(), &["render", "--app", "gateway", "-o", "json"]).success());
-    let class = list["items"].as_array().unwrap().iter().find(|o| o["kind"] == "GatewayClass").unwrap().clone();
+    let list =
+        json(&gitops_offline(repo.path(), &["render", "--app", "gateway", "-o", "json"]).success());
+    let class = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "GatewayClass")
+        .unwrap()
+        .clone();
     assert!(class["metadata"].get("namespace").is_none(), "{class}");
-    let gw = list["items"].as_array().unwrap().iter().find(|o| o["kind"] == "Gateway").unwrap().clone();
+    let gw = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Gateway")
+        .unwrap()
+        .clone();
     assert_eq!(gw["metadata"]["namespace"], "gateway");
 }

@@ -42,7 +42,10 @@ fn helm_values_follow_argo_cd_precedence_and_release_name() {
         "",
     );
     let cm = data(&repo, &[]);
-    assert_eq!(cm["metadata"]["name"], "web-cfg", "release name defaults to the app name");
+    assert_eq!(
+        cm["metadata"]["name"], "web-cfg",
+        "release name defaults to the app name"
+    );
     assert_eq!(cm["metadata"]["namespace"], "web-ns");
     assert_eq!(cm["data"]["message"], "from-parameter");
     assert_eq!(cm["data"]["layer"], "inline-values");
@@ -71,7 +74,10 @@ fn helm_release_name_values_object_and_ref_value_files() {
         let cm = data(&repo, &extra);
         assert_eq!(cm["metadata"]["name"], "site-cfg");
         assert_eq!(cm["data"]["message"], "from-ref-repo");
-        assert_eq!(cm["data"]["layer"], "ref", "valuesObject replaces values entirely");
+        assert_eq!(
+            cm["data"]["layer"], "ref",
+            "valuesObject replaces values entirely"
+        );
         assert_eq!(cm["data"]["inline"], "object-wins");
     }
 }
@@ -83,11 +89,15 @@ fn helm_missing_is_a_clear_error() {
     let first = plugin_path.split(':').next().unwrap();
     // kubectl and git live in /usr/bin; helm (built by tools/build.sh) does not.
     let path = format!("{first}:/usr/bin:/bin");
-    let out = run(kubectl(None).env("PATH", path).current_dir(repo.path()).args(["gitops", "tree"]))
-        .code(2)
-        .no_panic();
+    let out = run(kubectl(None)
+        .env("PATH", path)
+        .current_dir(repo.path())
+        .args(["gitops", "tree"]))
+    .code(2)
+    .no_panic();
     assert!(
-        out.stderr.contains("helm is not installed (needed to render Helm chart charts/web)"),
+        out.stderr
+            .contains("helm is not installed (needed to render Helm chart charts/web)"),
         "{out:#?}"
     );
 }

@@ -7,6 +7,8 @@ mod helm;
 
 mod bad_input;
 mod control_plane;
+mod diff;
+mod diff_revisions;
 mod example;
 mod kubeconfig;
 mod plugin;

@@ -15,11 +15,20 @@ fn cluster_scoped_custom_kinds_are_learnt_from_discovery() {
     ]);
     let repo = GitRepo::new();
     repo.git(&["remote", "add", "origin", "https://git.example.com/s.git"]);
-    repo.write("root.yaml", &app("scope", "https://git.example.com/s.git", "m", "dest"))
-        .write("m/x.yaml", "apiVersion: it.kgitops.dev/v1\nkind: ScopeCheck\nmetadata: {name: x}\n");
+    repo.write(
+        "root.yaml",
+        &app("scope", "https://git.example.com/s.git", "m", "dest"),
+    )
+    .write(
+        "m/x.yaml",
+        "apiVersion: it.kgitops.dev/v1\nkind: ScopeCheck\nmetadata: {name: x}\n",
+    );
     repo.commit("custom kind");
     let online = json(&gitops_in(repo.path(), &["render", "-o", "json"]).success());
-    assert!(online["items"][0]["metadata"].get("namespace").is_none(), "{online}");
+    assert!(
+        online["items"][0]["metadata"].get("namespace").is_none(),
+        "{online}"
+    );
     // Without a cluster the kind is unknown and taken as namespaced.
     let offline = json(&gitops_offline(repo.path(), &["render", "-o", "json"]).success());
     assert_eq!(offline["items"][0]["metadata"]["namespace"], "dest");

@@ -1,0 +1,278 @@
+//! `kubectl gitops diff`: printing a diff report as text, JSON or markdown, with kubectl diff's
+//! exit codes.
+
+use colored::Colorize;
+use serde_json::{Value, json};
+
+use super::args::{DiffArgs, DiffFormat, GlobalArgs};
+use super::resolve::{resolve, resolve_at, use_color};
+use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
+use crate::cluster::{Catalog, connect};
+use crate::diff::{
+    AppDiff, AppStatus, Change, DiffReport, ObjectChange, diff_revisions, diff_tree,
+};
+
+pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> {
+    let report = match (&args.from, &args.to) {
+        (Some(from), Some(to)) => {
+            let old = resolve_at(global, &args.tree, from)?;
+            let new = resolve_at(global, &args.tree, to)?;
+            diff_revisions(&old.tree, &new.tree, &args.apps)
+        }
+        (None, None) => {
+            let resolved = resolve(global, &args.tree)?;
+            let rt = runtime()?;
+            rt.block_on(async {
+                let conn = connect(&global.target()).await?;
+                let catalog = Catalog::discover(&conn).await?;
+                Ok::<_, CliError>(
+                    diff_tree(
+                        &conn,
+                        &catalog,
+                        &resolved.tree,
+                        &args.apps,
+                        args.concurrency,
+                    )
+                    .await,
+                )
+            })?
+        }
+        _ => return Err(CliError("--from and --to go together".into())),
+    };
+    if let Some(unknown) = args
+        .apps
+        .iter()
+        .find(|a| !report.apps.iter().any(|r| &r.name == *a))
+    {
+        return Err(CliError(format!("app {unknown:?} is not in the tree")));
+    }
+    match args.output {
+        DiffFormat::Text => {
+            colored::control::set_override(use_color(global.color));
+            print!("{}", text(&report));
+        }
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&to_json(&report))?),
+        DiffFormat::Markdown => print!("{}", markdown(&report)),
+    }
+    for e in report
+        .errors
+        .iter()
+        .chain(report.apps.iter().flat_map(|a| a.errors.iter()))
+    {
+        eprintln!("error: {e}");
+    }
+    Ok(if report.has_errors() {
+        EXIT_ERROR
+    } else if report.has_differences() && args.exit_code {
+        EXIT_DIFFERENT
+    } else {
+        EXIT_OK
+    })
+}
+
+fn object_line(o: &ObjectChange) -> String {
+    match o.change {
+        Change::Added => format!("+ {} (added)", o.display_name()),
+        Change::Pruned => format!("- {} (to prune)", o.display_name()),
+        Change::Changed if !o.drift_managers.is_empty() => {
+            format!(
+                "~ {} DRIFT DETECTED (changed by {})",
+                o.display_name(),
+                o.drift_managers.join(", ")
+            )
+        }
+        Change::Changed => format!("~ {}", o.display_name()),
+    }
+}
+
+fn colored_diff(diff: &str) -> String {
+    let mut out = String::new();
+    for line in diff.lines() {
+        let painted = if line.starts_with("+++") || line.starts_with("---") {
+            line.bold().to_string()
+        } else if line.starts_with('+') {
+            line.green().to_string()
+        } else if line.starts_with('-') {
+            line.red().to_string()
+        } else if line.starts_with("@@") {
+            line.cyan().to_string()
+        } else {
+            line.to_string()
+        };
+        out.push_str(&painted);
+        out.push('\n');
+    }
+    out
+}
+
+fn app_header(app: &AppDiff) -> String {
+    let h = app.header();
+    match app.status {
+        AppStatus::Synced => h.green().to_string(),
+        AppStatus::OutOfSync => h.yellow().bold().to_string(),
+        AppStatus::Added => format!("+ app {} (added)", app.name).green().to_string(),
+        AppStatus::Removed => format!("- app {} (removed)", app.name).red().to_string(),
+        AppStatus::Error => h.red().bold().to_string(),
+    }
+}
+
+/// The human report.
+pub fn text(report: &DiffReport) -> String {
+    let mut out = String::new();
+    for app in &report.apps {
+        out.push_str(&app_header(app));
+        out.push('\n');
+        for o in &app.objects {
+            let line = object_line(o);
+            let line = if o.drift_managers.is_empty() {
+                line
+            } else {
+                line.red().bold().to_string()
+            };
+            out.push_str(&line);
+            out.push('\n');
+            if !o.secret_keys.is_empty() {
+                out.push_str(&format!(
+                    "  Secret keys changed: {}\n",
+                    o.secret_keys.join(", ")
+                ));
+            }
+            if matches!(app.status, AppStatus::OutOfSync) {
+                out.push_str(&colored_diff(&o.diff));
+            }
+        }
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+fn summary_line(report: &DiffReport) -> String {
+    if !report.has_differences() && !report.has_errors() {
+        return "No differences.".into();
+    }
+    let count = |s: AppStatus| report.apps.iter().filter(|a| a.status == s).count();
+    let objects = |c: Change| report.apps.iter().map(|a| a.count(c)).sum::<usize>();
+    let mut parts = vec![
+        format!("{} out of sync", count(AppStatus::OutOfSync)),
+        format!("{} synced", count(AppStatus::Synced)),
+    ];
+    if count(AppStatus::Added) + count(AppStatus::Removed) > 0 {
+        parts.push(format!(
+            "{} added, {} removed",
+            count(AppStatus::Added),
+            count(AppStatus::Removed)
+        ));
+    }
+    if count(AppStatus::Error) > 0 {
+        parts.push(format!("{} failed", count(AppStatus::Error)));
+    }
+    format!(
+        "Summary: {} apps: {}; objects: {} added, {} changed, {} to prune",
+        report.apps.len(),
+        parts.join(", "),
+        objects(Change::Added),
+        objects(Change::Changed),
+        objects(Change::Pruned)
+    )
+}
+
+/// `-o json`: the stable schema documented in the README.
+pub fn to_json(report: &DiffReport) -> Value {
+    let apps: Vec<Value> = report
+        .apps
+        .iter()
+        .map(|a| {
+            json!({
+                "name": a.name,
+                "status": a.status.as_str(),
+                "counts": {
+                    "added": a.count(Change::Added),
+                    "changed": a.count(Change::Changed),
+                    "pruned": a.count(Change::Pruned),
+                },
+                "errors": a.errors,
+                "objects": a.objects.iter().map(|o| json!({
+                    "group": o.key.group,
+                    "kind": o.key.kind,
+                    "namespace": o.key.namespace,
+                    "name": o.key.name,
+                    "change": o.change.as_str(),
+                    "drift": !o.drift_managers.is_empty(),
+                    "driftManagers": o.drift_managers,
+                    "secretKeys": o.secret_keys,
+                    "diff": o.diff,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let count = |s: AppStatus| report.apps.iter().filter(|a| a.status == s).count();
+    let objects = |c: Change| report.apps.iter().map(|a| a.count(c)).sum::<usize>();
+    json!({
+        "apps": apps,
+        "summary": {
+            "apps": report.apps.len(),
+            "outOfSync": count(AppStatus::OutOfSync),
+            "synced": count(AppStatus::Synced),
+            "addedApps": count(AppStatus::Added),
+            "removedApps": count(AppStatus::Removed),
+            "failedApps": count(AppStatus::Error),
+            "added": objects(Change::Added),
+            "changed": objects(Change::Changed),
+            "pruned": objects(Change::Pruned),
+        },
+        "errors": report.errors,
+    })
+}
+
+/// `-o markdown`: for a pull-request comment.
+pub fn markdown(report: &DiffReport) -> String {
+    let mut out = String::from("## kubectl gitops diff\n\n");
+    for app in report.apps.iter().filter(|a| a.status != AppStatus::Synced) {
+        match app.status {
+            AppStatus::Added => out.push_str(&format!("### {}: new app\n\n", app.name)),
+            AppStatus::Removed => out.push_str(&format!("### {}: app removed\n\n", app.name)),
+            _ => out.push_str(&format!("### {}\n\n", app.header())),
+        }
+        for o in &app.objects {
+            out.push_str(&format!("**{}**", o.display_name()));
+            match o.change {
+                Change::Added => out.push_str(" (added)"),
+                Change::Pruned => out.push_str(" (to prune)"),
+                Change::Changed if !o.drift_managers.is_empty() => out.push_str(&format!(
+                    " DRIFT DETECTED (changed by {})",
+                    o.drift_managers.join(", ")
+                )),
+                Change::Changed => {}
+            }
+            out.push_str("\n\n");
+            if !o.secret_keys.is_empty() {
+                out.push_str(&format!(
+                    "Secret keys changed: {}\n\n",
+                    o.secret_keys.join(", ")
+                ));
+            }
+            if matches!(app.status, AppStatus::OutOfSync) {
+                out.push_str("```diff\n");
+                out.push_str(&o.diff);
+                if !o.diff.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str("```\n\n");
+            }
+        }
+        for e in &app.errors {
+            out.push_str(&format!("> error: {e}\n\n"));
+        }
+    }
+    let synced = report
+        .apps
+        .iter()
+        .filter(|a| a.status == AppStatus::Synced)
+        .count();
+    out.push_str(&format!("{}\n", summary_line(report)));
+    if synced > 0 {
+        out.push_str(&format!("\n{synced} apps are in sync.\n"));
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! The result of a diff, independent of how it is printed.
+
+use crate::cluster::ObjectKey;
+
+/// What happens to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// In Git, not in the cluster: sync creates it.
+    Added,
+    /// In both, different: sync updates it.
+    Changed,
+    /// Tracked to the app in the cluster, gone from Git: sync prunes it.
+    Pruned,
+}
+
+impl Change {
+    /// The word used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Changed => "changed",
+            Change::Pruned => "pruned",
+        }
+    }
+}
+
+/// One object that differs.
+#[derive(Debug, Clone)]
+pub struct ObjectChange {
+    /// Which object.
+    pub key: ObjectKey,
+    /// What sync would do.
+    pub change: Change,
+    /// Managers other than the GitOps appliers that own a differing field: a hand edit.
+    pub drift_managers: Vec<String>,
+    /// Secret keys added, removed or changed (values are never shown).
+    pub secret_keys: Vec<String>,
+    /// The unified diff, live (`-`) against desired (`+`), Secret values masked.
+    pub diff: String,
+}
+
+impl ObjectChange {
+    /// `Kind namespace/name` or `Kind name`.
+    pub fn display_name(&self) -> String {
+        match &self.key.namespace {
+            Some(ns) => format!("{} {}/{}", self.key.kind, ns, self.key.name),
+            None => format!("{} {}", self.key.kind, self.key.name),
+        }
+    }
+}
+
+/// The state of one app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppStatus {
+    /// Nothing to do.
+    Synced,
+    /// Sync would change something.
+    OutOfSync,
+    /// Only in the newer revision (revision diffs).
+    Added,
+    /// Only in the older revision (revision diffs).
+    Removed,
+    /// Could not be compared.
+    Error,
+}
+
+impl AppStatus {
+    /// The word used in every output format (Argo CD's for the first two).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppStatus::Synced => "Synced",
+            AppStatus::OutOfSync => "OutOfSync",
+            AppStatus::Added => "Added",
+            AppStatus::Removed => "Removed",
+            AppStatus::Error => "Error",
+        }
+    }
+}
+
+/// The diff of one app.
+#[derive(Debug, Clone)]
+pub struct AppDiff {
+    /// The app.
+    pub name: String,
+    /// Its status.
+    pub status: AppStatus,
+    /// The objects that differ, in apply order of the tree (added and changed), then prunes.
+    pub objects: Vec<ObjectChange>,
+    /// Errors met while comparing this app (object-level errors name the object).
+    pub errors: Vec<String>,
+}
+
+impl AppDiff {
+    /// How many objects have this change.
+    pub fn count(&self, change: Change) -> usize {
+        self.objects.iter().filter(|o| o.change == change).count()
+    }
+
+    /// The one-line header: `web: OutOfSync (1 added, 2 changed, 0 to prune)`.
+    pub fn header(&self) -> String {
+        match self.status {
+            AppStatus::OutOfSync => format!(
+                "{}: OutOfSync ({} added, {} changed, {} to prune)",
+                self.name,
+                self.count(Change::Added),
+                self.count(Change::Changed),
+                self.count(Change::Pruned)
+            ),
+            s => format!("{}: {}", self.name, s.as_str()),
+        }
+    }
+}
+
+/// The diff of a whole tree.
+#[derive(Debug, Clone, Default)]
+pub struct DiffReport {
+    /// Per app, in tree order.
+    pub apps: Vec<AppDiff>,
+    /// Errors not tied to one app (tree errors).
+    pub errors: Vec<String>,
+}
+
+impl DiffReport {
+    /// True when sync would change something (or an app appeared or vanished).
+    pub fn has_differences(&self) -> bool {
+        self.apps.iter().any(|a| {
+            matches!(
+                a.status,
+                AppStatus::OutOfSync | AppStatus::Added | AppStatus::Removed
+            )
+        })
+    }
+
+    /// True when anything failed.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.apps.iter().any(|a| !a.errors.is_empty())
+    }
+}
