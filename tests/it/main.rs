@@ -5,6 +5,7 @@ mod gitrepo;
 mod harness;
 mod helm;
 
+mod appset;
 mod bad_input;
 mod control_plane;
 mod diff;
