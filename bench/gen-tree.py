@@ -42,7 +42,7 @@ metadata:
   name: {name}
   labels: {{app: {name}, team: team-{i % 17}}}
 spec:
-  replicas: 1
+  replicas: 0  # no pods: the benchmarks measure API work, not the test cluster's fake node
   selector:
     matchLabels: {{app: {name}}}
   template:

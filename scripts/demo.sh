@@ -25,5 +25,8 @@ git -C "$REPO" -c user.name=demo -c user.email=demo@example.com commit -q -m "ho
 cd "$REPO"
 step kubectl gitops tree
 step kubectl gitops render --app files
+# Before any sync the cluster is empty: diff shows what a sync would create (exit code 1).
+step kubectl gitops diff --app files || true
+step kubectl gitops diff --from HEAD --to HEAD
 echo
 echo "The local cluster keeps running; stop it with: scripts/test-cluster.sh stop"

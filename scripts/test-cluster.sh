@@ -138,7 +138,7 @@ start() {
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$D/pki" \
     --tls-cert-file="$D/pki/server.crt" --tls-private-key-file="$D/pki/server.key" \
     --client-ca-file="$D/pki/ca.crt" --token-auth-file="$D/tokens.csv" --authorization-mode=Node,RBAC \
-    --service-cluster-ip-range=10.0.0.0/24 \
+    --service-cluster-ip-range=10.0.0.0/16 \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$D/pki/sa.key" --service-account-signing-key-file="$D/pki/sa.key" \
     --allow-privileged=true --profiling=false --v=1 \
@@ -167,8 +167,8 @@ metadata:
   labels: {kubernetes.io/hostname: kwok-node-0, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}
 spec: {}
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "110"}
+  allocatable: {cpu: "64", memory: 512Gi, pods: "1000"}
+  capacity: {cpu: "64", memory: 512Gi, pods: "1000"}
 NODE
   # ServiceAccount admission needs the `default` SA that the controller-manager creates.
   wait_for "default service account" 60 api_ok /api/v1/namespaces/default/serviceaccounts/default

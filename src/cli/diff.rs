@@ -167,9 +167,10 @@ fn summary_line(report: &DiffReport) -> String {
     if count(AppStatus::Error) > 0 {
         parts.push(format!("{} failed", count(AppStatus::Error)));
     }
+    let apps = report.apps.len();
     format!(
-        "Summary: {} apps: {}; objects: {} added, {} changed, {} to prune",
-        report.apps.len(),
+        "Summary: {apps} app{}: {}; objects: {} added, {} changed, {} to prune",
+        if apps == 1 { "" } else { "s" },
         parts.join(", "),
         objects(Change::Added),
         objects(Change::Changed),

@@ -10,11 +10,13 @@ use futures::{StreamExt, stream};
 use kube::core::discovery::ApiResource;
 use serde_json::Value;
 
+use super::apply_is_noop;
 use super::object::{compare_pair, tracked_app};
 use super::report::{AppDiff, AppStatus, Change, DiffReport};
 use crate::apps::{AppNode, AppTree};
 use crate::cluster::{
-    ApplyError, Catalog, Connection, ListTarget, ObjectKey, list_objects, server_side_apply,
+    ApplyError, Catalog, Connection, FIELD_MANAGER, ListTarget, ObjectKey, list_objects,
+    server_side_apply,
 };
 use crate::render::Object;
 
@@ -127,11 +129,20 @@ pub async fn diff_tree(
         }
     };
 
-    // Desired state: a server-side apply dry run per object, bounded in flight.
+    // Desired state: a server-side apply dry run per object, bounded in flight, except where
+    // the live object shows that the apply would change nothing.
+    let live_ref = &live;
     let predicted: Vec<Result<Option<Value>, ApplyError>> = stream::iter(planned.iter())
         .map(|p| async move {
             match &p.resource {
                 None => Ok(None),
+                Some(_)
+                    if live_ref
+                        .get(&p.key)
+                        .is_some_and(|l| apply_is_noop(&p.object.body, l, FIELD_MANAGER)) =>
+                {
+                    Ok(live_ref.get(&p.key).cloned())
+                }
                 Some((res, namespaced)) => {
                     let ns = if *namespaced {
                         p.key.namespace.as_deref()

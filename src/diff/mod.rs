@@ -22,6 +22,7 @@ mod fields;
 mod ignore;
 mod jq;
 mod mask;
+mod noop;
 mod normalize;
 mod object;
 mod pointer;
@@ -38,6 +39,7 @@ pub use ignore::{
 };
 pub use jq::JqPathExpression;
 pub use mask::{SecretChanges, mask_secrets};
+pub use noop::apply_is_noop;
 pub use normalize::normalize;
 pub use object::TRACKING_ANNOTATION;
 pub use pointer::{JsonPointer, PointerError};

@@ -43,10 +43,7 @@ pub(super) fn compare_pair(
     if change == Change::Changed
         && let Some(live) = &live
     {
-        let managed = live
-            .pointer("/metadata/managedFields")
-            .cloned()
-            .unwrap_or(Value::Null);
+        let managed = label_imperative_kubectl(live.pointer("/metadata/managedFields"));
         drift = drift_managers(&cmp.desired, &cmp.live, &managed, FIELD_MANAGER, None)
             .into_iter()
             .filter(|m| !GIT_APPLIERS.contains(&m.as_str()))
@@ -70,6 +67,33 @@ pub(super) fn compare_pair(
         secret_keys,
         diff: cmp.diff.unified,
     }))
+}
+
+/// `kubectl` is the manager of `kubectl apply --server-side` (a Git apply) but also of
+/// `kubectl scale`, `set` and friends, which write with operation `Update` (often through a
+/// subresource): those are hand changes, named `kubectl/<subresource>` so they count as drift.
+fn label_imperative_kubectl(managed: Option<&Value>) -> Value {
+    let Some(Value::Array(entries)) = managed else {
+        return Value::Null;
+    };
+    let entries = entries
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            let imperative = e.get("manager").and_then(Value::as_str) == Some("kubectl")
+                && e.get("operation").and_then(Value::as_str) != Some("Apply");
+            if imperative {
+                let via = e
+                    .get("subresource")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("update");
+                e["manager"] = Value::String(format!("kubectl/{via}"));
+            }
+            e
+        })
+        .collect();
+    Value::Array(entries)
 }
 
 fn without_tracking(obj: &Value) -> Value {
@@ -153,6 +177,28 @@ mod tests {
         let mut owned = with_id("web:/ConfigMap:ns/c");
         owned["metadata"]["ownerReferences"] = json!([{"name": "x"}]);
         assert_eq!(tracked_app(&owned, &key(Some("ns"))), None);
+    }
+
+    #[test]
+    fn kubectl_scale_is_drift_but_kubectl_server_side_apply_is_not() {
+        let live = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "ns", "managedFields": [
+                {"manager": "kubectl", "operation": "Apply", "fieldsV1": {"f:spec": {"f:template": {}}}},
+                {"manager": "kubectl", "operation": "Update", "subresource": "scale",
+                 "fieldsV1": {"f:spec": {"f:replicas": {}}}}]},
+            "spec": {"replicas": 3, "template": {}}});
+        let mut desired = live.clone();
+        desired["spec"]["replicas"] = json!(1);
+        let key = ObjectKey {
+            group: "apps".into(),
+            kind: "Deployment".into(),
+            namespace: Some("ns".into()),
+            name: "d".into(),
+        };
+        let change = compare_pair(&key, Some(&desired), Some(&live), &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!(change.drift_managers, ["kubectl/scale"]);
     }
 
     #[test]

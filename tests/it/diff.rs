@@ -61,10 +61,18 @@ fn hand_edit_is_drift_with_the_manager_that_made_it() {
         "-p",
         r#"{"data":{"value":"by-hand"}}"#,
     ]);
+    kubectl_ok(&["scale", "-n", &ns.name, "deployment/web", "--replicas=2"]);
     let out = diff(&repo, &[]).code(1);
     assert!(
         out.stdout
-            .contains("web: OutOfSync (0 added, 1 changed, 0 to prune)"),
+            .contains("web: OutOfSync (0 added, 2 changed, 0 to prune)"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "~ Deployment {}/web DRIFT DETECTED (changed by kubectl/scale)",
+            ns.name
+        )),
         "{out:#?}"
     );
     assert!(
