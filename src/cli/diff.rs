@@ -5,7 +5,7 @@ use colored::Colorize;
 use serde_json::{Value, json};
 
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
-use super::resolve::{resolve, resolve_at, use_color};
+use super::resolve::{ClusterFacts, resolve, resolve_at, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::cluster::{Catalog, connect};
 use crate::diff::{
@@ -13,18 +13,23 @@ use crate::diff::{
 };
 
 pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> {
+    let target = global.target();
     let report = match (&args.from, &args.to) {
         (Some(from), Some(to)) => {
-            let old = resolve_at(global, &args.tree, from)?;
-            let new = resolve_at(global, &args.tree, to)?;
+            let facts = ClusterFacts::gather(&target);
+            let old = resolve_at(&args.tree, &facts, from)?;
+            let new = resolve_at(&args.tree, &facts, to)?;
             diff_revisions(&old.tree, &new.tree, &args.apps)
         }
         (None, None) => {
-            let resolved = resolve(global, &args.tree)?;
             let rt = runtime()?;
             rt.block_on(async {
-                let conn = connect(&global.target()).await?;
+                let conn = connect(&target).await?;
+                // One discovery serves both namespace defaulting and the diff.
                 let catalog = Catalog::discover(&conn).await?;
+                let mut facts = ClusterFacts::from_kubeconfig(&target);
+                facts.learn(&conn, &catalog);
+                let resolved = resolve(&args.tree, &facts)?;
                 Ok::<_, CliError>(
                     diff_tree(
                         &conn,

@@ -3,11 +3,11 @@
 use serde_json::{Value, json};
 
 use super::args::{GlobalArgs, RenderArgs, RenderFormat};
-use super::resolve::resolve;
+use super::resolve::{ClusterFacts, resolve};
 use super::{CliError, EXIT_ERROR, EXIT_OK};
 
 pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError> {
-    let resolved = resolve(global, &args.tree)?;
+    let resolved = resolve(&args.tree, &ClusterFacts::gather(&global.target()))?;
     let tree = &resolved.tree;
     for name in &args.apps {
         if tree.get(name).is_none() {

@@ -5,10 +5,10 @@ use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 
 use super::CliError;
-use super::args::{GlobalArgs, TreeArgs};
+use super::args::TreeArgs;
 use crate::apps::appset::ClusterInfo;
 use crate::apps::{AppTree, Resolver};
-use crate::cluster::{KubeTarget, connect, kind_scopes, load_kubeconfig};
+use crate::cluster::{Catalog, Connection, KubeTarget, connect, load_kubeconfig};
 use crate::render::Scopes;
 use crate::source::{
     Repo, RepoMapping, RepoPath, RepoResolver, Snapshot, TreeCache, default_cache_dir,
@@ -32,17 +32,17 @@ pub struct Resolved {
 
 /// Resolves the tree at a given revision, whatever `--revision` says (for `diff --from/--to`).
 pub fn resolve_at(
-    global: &GlobalArgs,
     args: &TreeArgs,
+    facts: &ClusterFacts,
     revision: &str,
 ) -> Result<Resolved, CliError> {
     let mut args = args.clone();
     args.revision = Some(revision.to_string());
-    resolve(global, &args)
+    resolve(&args, facts)
 }
 
 /// Resolves the tree that the arguments name.
-pub fn resolve(global: &GlobalArgs, args: &TreeArgs) -> Result<Resolved, CliError> {
+pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliError> {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError(format!("cannot read the current directory: {e}")))?;
     let root_arg = args.root.as_ref().map(|r| absolute(&cwd, r));
@@ -98,16 +98,15 @@ pub fn resolve(global: &GlobalArgs, args: &TreeArgs) -> Result<Resolved, CliErro
     );
     let trees =
         TreeCache::new(cache_dir.unwrap_or_else(|| std::env::temp_dir().join("kubectl-gitops")));
-    let cluster = ClusterFacts::gather(&global.target());
     let resolver = Resolver {
         local: &repo,
         snapshot,
         respect_target_revision: args.respect_target_revision,
         repos: &repos,
         trees: &trees,
-        scopes: cluster.scopes,
-        fallback_namespace: Some(cluster.namespace),
-        clusters: cluster.clusters,
+        scopes: facts.scopes.clone(),
+        fallback_namespace: Some(facts.namespace.clone()),
+        clusters: facts.clusters.clone(),
     };
     let tree = resolver.resolve(&root);
     Ok(Resolved { tree })
@@ -115,14 +114,45 @@ pub fn resolve(global: &GlobalArgs, args: &TreeArgs) -> Result<Resolved, CliErro
 
 /// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs
 /// no cluster: every fact has an offline default.
-struct ClusterFacts {
+pub struct ClusterFacts {
     scopes: Scopes,
     namespace: String,
     clusters: Vec<ClusterInfo>,
 }
 
 impl ClusterFacts {
-    fn gather(target: &KubeTarget) -> ClusterFacts {
+    /// The kubeconfig's facts, plus the cluster's discovery if it answers within 3 s.
+    pub fn gather(target: &KubeTarget) -> ClusterFacts {
+        let mut facts = Self::from_kubeconfig(target);
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return facts;
+        };
+        rt.block_on(async {
+            let Ok(conn) = connect(target).await else {
+                return;
+            };
+            // A cluster that does not answer quickly is treated as absent: render works offline.
+            let timeout = std::time::Duration::from_secs(3);
+            if let Ok(Ok(catalog)) = tokio::time::timeout(timeout, Catalog::discover(&conn)).await {
+                facts.learn(&conn, &catalog);
+            }
+        });
+        facts
+    }
+
+    /// Takes the namespace and kind scopes from a connection and its (one) discovery.
+    pub fn learn(&mut self, conn: &Connection, catalog: &Catalog) {
+        self.namespace = conn.namespace.clone();
+        for k in catalog.kind_scopes() {
+            self.scopes.insert(&k.group, &k.kind, k.namespaced);
+        }
+    }
+
+    /// What the kubeconfig alone says: contexts as clusters, `-n` as namespace. No requests.
+    pub fn from_kubeconfig(target: &KubeTarget) -> ClusterFacts {
         let mut facts = ClusterFacts {
             scopes: Scopes::builtin(),
             namespace: target.namespace.clone().unwrap_or_else(|| "default".into()),
@@ -158,25 +188,6 @@ impl ClusterFacts {
                 });
             }
         }
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return facts;
-        };
-        rt.block_on(async {
-            let Ok(conn) = connect(target).await else {
-                return;
-            };
-            facts.namespace = conn.namespace.clone();
-            // A cluster that does not answer quickly is treated as absent: render works offline.
-            let timeout = std::time::Duration::from_secs(3);
-            if let Ok(Ok(kinds)) = tokio::time::timeout(timeout, kind_scopes(&conn)).await {
-                for k in kinds {
-                    facts.scopes.insert(&k.group, &k.kind, k.namespaced);
-                }
-            }
-        });
         facts
     }
 }

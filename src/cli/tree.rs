@@ -6,12 +6,12 @@ use colored::Colorize;
 use serde_json::{Value, json};
 
 use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
-use super::resolve::{resolve, use_color};
+use super::resolve::{ClusterFacts, resolve, use_color};
 use super::{CliError, EXIT_ERROR, EXIT_OK};
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
 pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
-    let resolved = resolve(global, &args.tree)?;
+    let resolved = resolve(&args.tree, &ClusterFacts::gather(&global.target()))?;
     let tree = &resolved.tree;
     match args.output {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&to_json(tree))?),

@@ -71,8 +71,3 @@ impl Catalog {
         out
     }
 }
-
-/// Every kind the server serves, with its scope.
-pub async fn kind_scopes(conn: &Connection) -> Result<Vec<KindScope>, ClusterError> {
-    Ok(Catalog::discover(conn).await?.kind_scopes())
-}

@@ -8,7 +8,7 @@ mod kubeconfig;
 mod live;
 
 pub use apply::{ApplyError, FIELD_MANAGER, server_side_apply};
-pub use discovery::{Catalog, KindScope, kind_scopes};
+pub use discovery::{Catalog, KindScope};
 pub use error::ClusterError;
 pub use kubeconfig::{Connection, KubeTarget, LoadedKubeconfig, connect, load_kubeconfig};
 pub use live::{ListTarget, ObjectKey, list_objects};
