@@ -347,3 +347,25 @@ fn json_and_markdown_outputs() {
     assert!(md.contains("```diff\n"), "{md}");
     assert!(md.contains(&format!("ConfigMap {}/fresh", ns.name)), "{md}");
 }
+
+#[test]
+fn text_is_coloured_only_when_asked_or_on_a_terminal() {
+    let ns = TestNamespace::new("dcolor");
+    let repo = deployed(&ns, "");
+    repo.write(
+        "web/cm.yaml",
+        &CONFIGMAP.replace("value: one", "value: two"),
+    );
+    repo.commit("change");
+    let plain = diff(&repo, &[]).code(1);
+    assert!(!plain.stdout.contains('\x1b'), "not a terminal: no colour");
+    let coloured = diff(&repo, &["--color=always"]).code(1);
+    assert!(
+        coloured.stdout.contains("\x1b[32m+  value: two"),
+        "{coloured:#?}"
+    );
+    assert!(
+        coloured.stdout.contains("\x1b[31m-  value: one"),
+        "{coloured:#?}"
+    );
+}

@@ -293,3 +293,131 @@ fn cycles_and_duplicate_names_name_both_places() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn directory_options_recurse_include_exclude_json_and_lists() {
+    let repo = lab();
+    let dir_app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: dirs, namespace: argocd}\nspec:\n  source:\n    repoURL: https://git.example.com/lab/apps.git\n    path: d\n    directory: {recurse: true, include: '{base,extra}/*', exclude: '*-skip.yaml'}\n  destination: {server: \"https://kubernetes.default.svc\", namespace: d}\n";
+    repo.write("apps/dirs.yaml", dir_app)
+        .write("d/top.yaml", &configmap("top-level-not-included", "x"))
+        .write("d/base/a.yaml", &configmap("a", "1"))
+        .write("d/base/b-skip.yaml", &configmap("skipped", "1"))
+        .write("d/base/deeper/c.yaml", &configmap("c", "1"))
+        .write(
+            "d/extra/list.json",
+            r#"{"apiVersion": "v1", "kind": "List", "items": [
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j1"}},
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j2"}}]}"#,
+        )
+        .write("d/extra/notes.txt", "not a manifest")
+        .write(
+            "d/extra/marked.yaml",
+            &format!(
+                "# +argocd:skip-file-rendering\n{}",
+                configmap("marked", "1")
+            ),
+        );
+    repo.commit("directory options");
+    let out = json(
+        &gitops_offline(
+            repo.path(),
+            &[
+                "render",
+                "--app",
+                "dirs",
+                "-o",
+                "json",
+                "--revision",
+                "HEAD",
+            ],
+        )
+        .success(),
+    );
+    let mut names: Vec<&str> = out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    // `*` crosses folders in Argo CD's globs, so base/deeper/c.yaml matches `base/*`.
+    assert_eq!(names, ["a", "c", "j1", "j2"]);
+    // Without recurse only the top folder is read.
+    repo.write("apps/dirs.yaml", &dir_app.replace("recurse: true, ", ""));
+    repo.commit("no recurse");
+    let out =
+        json(&gitops_offline(repo.path(), &["render", "--app", "dirs", "-o", "json"]).success());
+    assert_eq!(
+        out["items"].as_array().unwrap().len(),
+        0,
+        "top.yaml is not included: {out}"
+    );
+}
+
+#[test]
+fn other_repositories_are_cloned_into_the_cache_unless_offline() {
+    let repo = lab();
+    let other = GitRepo::new();
+    other.write("svc/cm.yaml", &configmap("cloned", "x"));
+    other.commit("remote content");
+    let url = format!("file://{}", other.path().display());
+    repo.write("apps/remote.yaml", &app("remote", &url, "svc", "remote"));
+    repo.commit("app from another repository");
+    let home = crate::harness::tempdir();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["gitops", "tree", "-o", "json"];
+        args.extend_from_slice(extra);
+        crate::harness::run(
+            crate::harness::kubectl(None)
+                .current_dir(repo.path())
+                .env("HOME", home.path())
+                .env_remove("XDG_CACHE_HOME")
+                .args(&args),
+        )
+    };
+    let out = json(&run(&[]).success());
+    assert_eq!(objects_of(&out, "remote"), Some(1));
+    let cache = home.path().join(".cache/kubectl-gitops/repos");
+    assert_eq!(
+        std::fs::read_dir(&cache).unwrap().count(),
+        1,
+        "one bare clone in {}",
+        cache.display()
+    );
+    // Now cached: --offline reads the clone without fetching.
+    let out = json(&run(&["--offline"]).success());
+    assert_eq!(objects_of(&out, "remote"), Some(1));
+}
+
+#[test]
+fn namespace_flag_is_the_fallback_for_apps_without_a_destination_namespace() {
+    let repo = lab();
+    repo.write(
+        "apps/nons.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: nons, namespace: argocd}\nspec:\n  source: {repoURL: \"https://git.example.com/lab/apps.git\", path: nons}\n  destination: {server: \"https://kubernetes.default.svc\"}\n",
+    )
+    .write("nons/cm.yaml", &configmap("floating", "x"));
+    repo.commit("app without destination namespace");
+    for args in [
+        &["render", "--app", "nons", "-o", "json", "-n", "team-x"][..],
+        &["-n", "team-x", "render", "--app", "nons", "-o", "json"],
+    ] {
+        let out = json(&gitops_offline(repo.path(), args).success());
+        assert_eq!(
+            out["items"][0]["metadata"]["namespace"], "team-x",
+            "{args:?}"
+        );
+    }
+    let out =
+        json(&gitops_offline(repo.path(), &["render", "--app", "nons", "-o", "json"]).success());
+    assert_eq!(out["items"][0]["metadata"]["namespace"], "default");
+    // The app's destination namespace wins over -n.
+    let out = json(
+        &gitops_offline(
+            repo.path(),
+            &["render", "--app", "one", "-o", "json", "-n", "team-x"],
+        )
+        .success(),
+    );
+    assert_eq!(out["items"][0]["metadata"]["namespace"], "team-one");
+}
