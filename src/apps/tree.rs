@@ -519,7 +519,8 @@ impl Resolver<'_> {
                     .into(),
             ));
         }
-        let path = RepoPath::new(source.path.as_deref().unwrap_or(""))?;
+        // Argo CD joins `path` to the repo root, so `/apps` means `apps`.
+        let path = RepoPath::new(source.path.as_deref().unwrap_or("").trim_start_matches('/'))?;
         let missing = || RenderError::MissingPath {
             path: path.to_string(),
             repo: redact_url(&source.repo_url),
@@ -558,6 +559,16 @@ impl Resolver<'_> {
                 render_directory(view, &path, &opts)?
             }
             SourceType::Kustomize => {
+                // Rendering without them would deploy something else than Argo CD does.
+                if let Some(opts) = source.kustomize.as_ref().and_then(Value::as_object)
+                    && !opts.is_empty()
+                {
+                    let keys: Vec<&str> = opts.keys().map(String::as_str).collect();
+                    return Err(RenderError::Unsupported(format!(
+                        "the Application's kustomize options ({}) are not supported yet; put them in the kustomization",
+                        keys.join(", ")
+                    )));
+                }
                 let root = self.on_disk(view)?;
                 render_kustomize(&path.to_fs_path(&root), path.as_str())?
             }

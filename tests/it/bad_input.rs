@@ -174,3 +174,22 @@ fn missing_root_is_reported() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn application_kustomize_options_are_refused_rather_than_ignored() {
+    let (_r, out) = broken(|r| {
+        r.write("bad/kustomization.yaml", "resources: [cm.yaml]\n").write(
+            "apps/bad.yaml",
+            &app("bad", URL, "bad", "bad").replace(
+                "    path: bad\n",
+                "    path: bad\n    kustomize:\n      namePrefix: prod-\n      images: [nginx:1.27]\n",
+            ),
+        );
+    });
+    assert!(
+        out.stderr.contains(
+            "the Application's kustomize options (namePrefix, images) are not supported yet"
+        ),
+        "{out:#?}"
+    );
+}

@@ -421,3 +421,12 @@ fn namespace_flag_is_the_fallback_for_apps_without_a_destination_namespace() {
     );
     assert_eq!(out["items"][0]["metadata"]["namespace"], "team-one");
 }
+
+#[test]
+fn absolute_source_paths_are_relative_to_the_repo_root_as_in_argo_cd() {
+    let repo = lab();
+    repo.write("apps/one.yaml", &app("one", URL, "/one", "team-one"));
+    repo.commit("absolute path");
+    let out = json(&gitops_offline(repo.path(), &["tree", "-o", "json"]).success());
+    assert_eq!(objects_of(&out, "one"), Some(1));
+}
