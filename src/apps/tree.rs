@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::application::{Application, ApplicationSource, SourceType};
 use super::appset::{self, ClusterInfo, ExpandContext, GitFiles};
 use crate::render::{
-    DirectoryOptions, HelmInputs, Object, RenderError, Scopes, parse_objects, render_directory,
-    render_helm, render_kustomize,
+    DirectoryOptions, HelmInputs, Object, RenderError, Scopes, apply_kustomize_options,
+    parse_objects, render_directory, render_helm, render_kustomize,
 };
 use crate::source::{
     EntryKind, Repo, RepoOrigin, RepoPath, RepoResolver, RepoView, ResolvedRepo, Snapshot,
@@ -559,18 +559,33 @@ impl Resolver<'_> {
                 render_directory(view, &path, &opts)?
             }
             SourceType::Kustomize => {
-                // Rendering without them would deploy something else than Argo CD does.
-                if let Some(opts) = source.kustomize.as_ref().and_then(Value::as_object)
-                    && !opts.is_empty()
+                match source
+                    .kustomize
+                    .as_ref()
+                    .and_then(Value::as_object)
+                    .filter(|o| !o.is_empty())
                 {
-                    let keys: Vec<&str> = opts.keys().map(String::as_str).collect();
-                    return Err(RenderError::Unsupported(format!(
-                        "the Application's kustomize options ({}) are not supported yet; put them in the kustomization",
-                        keys.join(", ")
-                    )));
+                    // Argo CD edits a working copy; ours is private, so neither the user's work
+                    // tree nor the shared per-commit cache changes.
+                    Some(options) => {
+                        let copy = tempfile::Builder::new()
+                            .prefix("kubectl-gitops-kustomize-")
+                            .tempdir()
+                            .map_err(|e| RenderError::Io {
+                                what: format!("kustomization {path}"),
+                                source: e,
+                            })?;
+                        let root = copy.path().join("repo");
+                        view.materialise(&RepoPath::root(), &root)?;
+                        let dir = path.to_fs_path(&root);
+                        apply_kustomize_options(&dir, options)?;
+                        render_kustomize(&dir, path.as_str())?
+                    }
+                    None => {
+                        let root = self.on_disk(view)?;
+                        render_kustomize(&path.to_fs_path(&root), path.as_str())?
+                    }
                 }
-                let root = self.on_disk(view)?;
-                render_kustomize(&path.to_fs_path(&root), path.as_str())?
             }
             SourceType::Helm => {
                 let root = self.on_disk(view)?;

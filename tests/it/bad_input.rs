@@ -176,20 +176,20 @@ fn missing_root_is_reported() {
 }
 
 #[test]
-fn application_kustomize_options_are_refused_rather_than_ignored() {
+fn unsupported_application_kustomize_options_are_refused_rather_than_ignored() {
     let (_r, out) = broken(|r| {
-        r.write("bad/kustomization.yaml", "resources: [cm.yaml]\n").write(
-            "apps/bad.yaml",
-            &app("bad", URL, "bad", "bad").replace(
-                "    path: bad\n",
-                "    path: bad\n    kustomize:\n      namePrefix: prod-\n      images: [nginx:1.27]\n",
-            ),
-        );
+        r.write("bad/kustomization.yaml", "resources: [cm.yaml]\n")
+            .write(
+                "apps/bad.yaml",
+                &app("bad", URL, "bad", "bad").replace(
+                    "    path: bad\n",
+                    "    path: bad\n    kustomize:\n      kubeVersion: '1.30'\n",
+                ),
+            );
     });
     assert!(
-        out.stderr.contains(
-            "the Application's kustomize options (namePrefix, images) are not supported yet"
-        ),
+        out.stderr
+            .contains("the Application's kustomize option \"kubeVersion\" is not supported"),
         "{out:#?}"
     );
 }

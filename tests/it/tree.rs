@@ -430,3 +430,34 @@ fn absolute_source_paths_are_relative_to_the_repo_root_as_in_argo_cd() {
     let out = json(&gitops_offline(repo.path(), &["tree", "-o", "json"]).success());
     assert_eq!(objects_of(&out, "one"), Some(1));
 }
+
+#[test]
+fn application_kustomize_options_are_applied_to_a_private_copy() {
+    let repo = lab();
+    let spec = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: kzo, namespace: argocd}\nspec:\n  source:\n    repoURL: https://git.example.com/lab/apps.git\n    path: kzo/overlay\n    kustomize:\n      namePrefix: prod-\n      commonLabels: {env: prod}\n      images: ['nginx:1.27']\n      replicas: [{name: web, count: 3}]\n  destination: {server: \"https://kubernetes.default.svc\", namespace: kzo}\n";
+    let kustomization = "resources: [../base]\n";
+    repo.write("apps/kzo.yaml", spec)
+        .write("kzo/base/kustomization.yaml", "resources: [deploy.yaml]\n")
+        .write(
+            "kzo/base/deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n",
+        )
+        .write("kzo/overlay/kustomization.yaml", kustomization);
+    repo.commit("kustomize options in the Application");
+    for rev in [None, Some("HEAD")] {
+        let mut args = vec!["render", "--app", "kzo", "-o", "json"];
+        args.extend(rev.iter().flat_map(|r| ["--revision", *r]));
+        let out = json(&gitops_offline(repo.path(), &args).success());
+        let d = &out["items"][0];
+        assert_eq!(d["metadata"]["name"], "prod-web", "{out}");
+        assert_eq!(d["metadata"]["labels"]["env"], "prod");
+        assert_eq!(d["spec"]["replicas"], 3);
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:1.27"
+        );
+    }
+    let on_disk =
+        std::fs::read_to_string(repo.path().join("kzo/overlay/kustomization.yaml")).unwrap();
+    assert_eq!(on_disk, kustomization, "the work tree must not change");
+}
