@@ -2,6 +2,7 @@
 //! comparisons with Go's basic-kind rules, and the `html`/`urlquery` escapers.
 
 use super::funcs::FnCtx;
+use super::printf::sprintf;
 use super::value::TValue;
 
 /// Go's `html` builtin (`template.HTMLEscapeString`).
@@ -152,7 +153,7 @@ pub(super) fn compare_eq(a: &TValue, b: &TValue) -> Result<bool, String> {
     let (ka, kb) = (basic(a), basic(b));
     if ka != kb {
         if ka != Basic::Invalid && kb != Basic::Invalid {
-            return Err("incompatible types for comparison".to_string());
+            return Err(incompatible(a, b));
         }
         return Ok(false);
     }
@@ -162,16 +163,33 @@ pub(super) fn compare_eq(a: &TValue, b: &TValue) -> Result<bool, String> {
         (TValue::Float(x), TValue::Float(y)) => x == y,
         (TValue::Str(x), TValue::Str(y)) => x == y,
         _ if ka == Basic::Invalid => true,
+        // Two lists or two maps: Go's `==` cannot compare them.
+        (TValue::List(_), TValue::List(_)) | (TValue::Map(_), TValue::Map(_)) => {
+            return Err(format!(
+                "non-comparable type {}: {}",
+                sprintf("%s", std::slice::from_ref(b)),
+                b.type_name()
+            ));
+        }
         _ => {
             return Err(format!(
                 "non-comparable types {}: {}, {}: {}",
-                a.fmt_v(),
+                sprintf("%s", std::slice::from_ref(a)),
                 a.type_name(),
                 b.type_name(),
                 b.fmt_v()
             ));
         }
     })
+}
+
+/// Go's error for operands of different basic kinds (Go 1.25 names both types).
+fn incompatible(a: &TValue, b: &TValue) -> String {
+    format!(
+        "incompatible types for comparison: {} and {}",
+        a.type_name(),
+        b.type_name()
+    )
 }
 
 /// Go's `eq`: true if the first operand equals any of the others.
@@ -196,7 +214,7 @@ pub(super) fn compare_lt(a: &TValue, b: &TValue) -> Result<bool, String> {
         }
     }
     if ka != kb {
-        return Err("incompatible types for comparison".to_string());
+        return Err(incompatible(a, b));
     }
     match (a, b) {
         (TValue::Int(x), TValue::Int(y)) => Ok(x < y),

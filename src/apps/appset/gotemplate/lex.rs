@@ -185,6 +185,8 @@ impl Lexer<'_> {
     }
 
     fn lex_comment(&mut self) -> Result<(), String> {
+        // The body starts after `/*`: in `{{/*/ c */}}` the first `*/` is not the end.
+        self.pos += 2;
         let Some(end) = self.rest().find("*/") else {
             return Err("unclosed comment".to_string());
         };
@@ -561,5 +563,11 @@ mod tests {
     #[test]
     fn unclosed_action_is_an_error() {
         assert!(lex("{{ .a ").unwrap_err().contains("unclosed action"));
+    }
+
+    #[test]
+    fn comment_body_starts_after_its_opening_marker() {
+        let toks = lex("{{/*/ c */}}x").unwrap();
+        assert_eq!(toks, vec![Tok::Text("x".into()), Tok::Eof]);
     }
 }

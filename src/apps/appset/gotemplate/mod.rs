@@ -313,4 +313,196 @@ mod tests {
         );
         assert!(parse_options(&["bogus".to_string()]).is_err());
     }
+
+    fn argo_data() -> serde_json::Value {
+        json!({
+            "path": {"basename": "web", "segments": ["apps", "web"], "path": "apps/web"},
+            "values": {"x": "vx", "nested": {"deep": "d"}},
+            "env": "prod", "list": ["a", "b"], "n": 3, "name": "My App",
+            "m": {"a": {"b": 1}, "l": ["x", "y"]}, "t": true, "null": null, "blank": ""
+        })
+    }
+
+    fn check(cases: &[(&str, &str)]) {
+        for (tmpl, want) in cases {
+            assert_eq!(render(tmpl, argo_data()).unwrap(), *want, "{tmpl}");
+        }
+    }
+
+    #[test]
+    fn argo_style_fields_defaults_and_control_flow() {
+        check(&[
+            ("{{.path.basename}}|{{index .path.segments 1}}", "web|web"),
+            (
+                "{{ .values.x | default \"y\" }}|{{ .values.z | default \"y\" }}|{{ .nope.z | default \"y\" }}",
+                "vx|y|y",
+            ),
+            (
+                "x\n  {{- if eq .env \"prod\" }}\n  P\n  {{- else }}\n  D\n  {{- end }}\ny",
+                "x\n  P\ny",
+            ),
+            (
+                "{{if .t -}}\n  a\n{{- end}}|{{ \"a\" }}{{- \"b\" -}} {{ \"c\" }}",
+                "a|abc",
+            ),
+            (
+                "{{ range $i, $e := .list }}{{$i}}:{{$e}},{{ end }}",
+                "0:a,1:b,",
+            ),
+            (
+                "{{ range $i, $e := .list }}{{ if eq $i 0 }}{{ continue }}{{ end }}{{ $e }}{{ end }}",
+                "b",
+            ),
+            (
+                "{{ with .values.nested }}{{ .deep }}{{ end }}{{ with .values }}{{ .x }}{{ $.env }}{{ end }}",
+                "dvxprod",
+            ),
+            (
+                "{{ with .nope }}a{{ else with .values }}{{ .x }}{{ end }}",
+                "vx",
+            ),
+            (
+                "{{ $x := .values.x }}{{ range .list }}{{ $x }}{{ $.env }}{{ . }}{{ end }}",
+                "vxprodavxprodb",
+            ),
+            (
+                "{{ $i := 0 }}{{ range .list }}{{ $i = add $i 1 }}{{ end }}{{ $i }}",
+                "2",
+            ),
+            (
+                "{{ .m.a.b }}|{{ $.m.a.b }}|{{ (index .m \"a\").b }}",
+                "1|1|1",
+            ),
+            (
+                "{{ .null }}|{{ .nope }}|{{ index .m \"zz\" }}",
+                "<no value>|<no value>|<no value>",
+            ),
+        ]);
+        // Variables end with the control structure that declared them.
+        assert!(
+            Template::parse("{{ range .list }}{{ $y := . }}{{ end }}{{ $y }}")
+                .unwrap_err()
+                .contains("undefined variable")
+        );
+        let err = render("{{ .null.x }}", argo_data()).unwrap_err();
+        assert!(
+            err.contains("nil pointer evaluating interface {}.x"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn and_or_return_the_deciding_operand_and_short_circuit() {
+        check(&[
+            (
+                "{{and 1 0 2}}|{{and 1 2}}|{{or 0 \"\" \"x\"}}|{{or 0 \"\"}}",
+                "0|2|x|",
+            ),
+            (
+                "{{and .nope 1}}|{{or .nope .null}}",
+                "<no value>|<no value>",
+            ),
+            // The second operand would fail if evaluated.
+            (
+                "{{and false (index .list 10)}}|{{or true (fail \"x\")}}",
+                "false|true",
+            ),
+            (
+                "{{ .t | and false }}|{{ .t | or false }}|{{ .nope | or \"d\" }}",
+                "false|true|d",
+            ),
+            ("{{ if and .t (eq .env \"prod\") }}yes{{ end }}", "yes"),
+        ]);
+    }
+
+    #[test]
+    fn comparisons_of_json_numbers_follow_go_basic_kinds() {
+        check(&[
+            (
+                "{{eq .n 3.0}}|{{eq (len .list) 2}}|{{lt (len .list) 3}}",
+                "true|true|true",
+            ),
+            (
+                "{{ ne .env \"x\" }}|{{ le 2 2 }}|{{ gt 3.5 .n }}",
+                "true|true|true",
+            ),
+            ("{{ eq .m .nope }}|{{ eq .nope .null }}", "false|true"),
+        ]);
+        // Numbers from JSON are float64; integer literals are int: Go refuses the comparison.
+        for tmpl in ["{{eq .n 3}}", "{{lt .n 5}}"] {
+            let err = render(tmpl, argo_data()).unwrap_err();
+            assert!(
+                err.contains("incompatible types for comparison: float64 and int"),
+                "{err}"
+            );
+        }
+        let err = render("{{ eq .list .list }}", argo_data()).unwrap_err();
+        assert!(
+            err.contains("non-comparable type [a b]: []interface {}"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn literals_escapes_and_comments() {
+        check(&[
+            (
+                "{{\"a\\tb\\\"c\\u00e9\\x41\\101\"}}|{{`a\\nb`}}",
+                "a\tb\"céAA|a\\nb",
+            ),
+            (
+                "{{ 3 }}|{{ 3.0 }}|{{ 1e3 }}|{{ -2 }}|{{ 'a' }}|{{ 0x10 }}",
+                "3|3|1000|-2|97|16",
+            ),
+            ("a {{/* c */}} b {{- /* c */ -}} c", "a  bc"),
+            ("{{/*/ c */}}x", "x"),
+        ]);
+    }
+
+    #[test]
+    fn printf_and_sprig_functions_argo_users_write() {
+        check(&[
+            (
+                "{{printf \"%s-%d\" .env 3}}|{{printf \"%s-%d\" .env .n}}|{{printf \"%s-%v\" .env .n}}",
+                "prod-3|prod-%!d(float64=3)|prod-3",
+            ),
+            ("{{ printf \"%[1]s-%[1]s\" .env }}", "prod-prod"),
+            (
+                "{{ printf \"%s\" (lower .name) }}|{{ (index .path.segments 0) | upper }}",
+                "my app|APPS",
+            ),
+            (
+                "spec:{{ .m | toYaml | nindent 4 }}",
+                "spec:\n    a:\n      b: 1\n    l:\n    - x\n    - \"y\"",
+            ),
+            (
+                "{{ quote .env }}|{{ quote .n }}|{{ quote .nope }}",
+                "\"prod\"|\"3\"|",
+            ),
+            (
+                "{{ upper .env }}|{{ lower .name }}|{{ trunc 2 .env }}|{{ replace \" \" \"-\" .name }}",
+                "PROD|my app|pr|My-App",
+            ),
+            (
+                "{{ splitList \"/\" .path.path | join \",\" }}|{{ hasPrefix \"apps\" .path.path }}|{{ trimSuffix \"/web\" .path.path }}",
+                "apps,web|true|apps",
+            ),
+            (
+                "{{ empty .blank }}|{{ empty .nope }}|{{ empty .null }}|{{ coalesce .nope .blank \"c\" }}|{{ ternary \"a\" \"b\" .t }}",
+                "true|true|true|c|a",
+            ),
+            (
+                "{{ $d := dict \"k\" \"v\" \"n\" 1 }}{{ get $d \"k\" }}|{{ hasKey $d \"n\" }}|{{ list 1 2 \"x\" }}|{{ .env | b64enc }}",
+                "v|true|[1 2 x]|cHJvZA==",
+            ),
+            (
+                "{{ normalize \"Hello_World.Example\" }}|{{ slugify \"Hello World & Friends!\" }}",
+                "hello-world.example|hello-world-friends",
+            ),
+            (
+                "{{ slugify 20 true \"a very long name that keeps going on\" }}|{{ slugify 20 false \"a very long name that keeps going on\" }}",
+                "a-very-long-name|a-very-long-name-tha",
+            ),
+        ]);
+    }
 }

@@ -33,10 +33,16 @@ struct Spec {
     prec: Option<usize>,
 }
 
-/// `fmt.Sprintf` for the verbs v s q d f F e E g G x X o b t c %.
+/// `fmt.Sprintf` for the verbs v s q d f F e E g G x X o b t c %, with explicit argument
+/// indexes (`%[1]s`) and `*` widths and precisions.
 pub fn sprintf(format: &str, args: &[TValue]) -> String {
     let mut out = String::new();
-    let mut next_arg = 0;
+    let mut st = ArgState {
+        next: 0,
+        reordered: false,
+        good: true,
+        nargs: args.len(),
+    };
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -44,6 +50,7 @@ pub fn sprintf(format: &str, args: &[TValue]) -> String {
             continue;
         }
         let mut spec = Spec::default();
+        st.good = true;
         while let Some(&flag) = chars.peek() {
             match flag {
                 '-' => spec.minus = true,
@@ -55,10 +62,45 @@ pub fn sprintf(format: &str, args: &[TValue]) -> String {
             }
             chars.next();
         }
-        spec.width = read_num(&mut chars);
+        let mut after_index = st.arg_index(&mut chars);
+        if chars.peek() == Some(&'*') {
+            chars.next();
+            match st.int_arg(args) {
+                Some(w) => {
+                    if w < 0 {
+                        spec.minus = true;
+                        spec.zero = false;
+                    }
+                    spec.width = Some(w.unsigned_abs() as usize);
+                }
+                None => out.push_str("%!(BADWIDTH)"),
+            }
+            after_index = false;
+        } else {
+            spec.width = read_num(&mut chars);
+            if after_index && spec.width.is_some() {
+                st.good = false;
+            }
+        }
         if chars.peek() == Some(&'.') {
             chars.next();
-            spec.prec = Some(read_num(&mut chars).unwrap_or(0));
+            if after_index {
+                st.good = false;
+            }
+            after_index = st.arg_index(&mut chars);
+            if chars.peek() == Some(&'*') {
+                chars.next();
+                match st.int_arg(args) {
+                    Some(p) if p >= 0 => spec.prec = Some(p as usize),
+                    _ => out.push_str("%!(BADPREC)"),
+                }
+                after_index = false;
+            } else {
+                spec.prec = Some(read_num(&mut chars).unwrap_or(0));
+            }
+        }
+        if !after_index {
+            st.arg_index(&mut chars);
         }
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
@@ -68,22 +110,126 @@ pub fn sprintf(format: &str, args: &[TValue]) -> String {
             out.push('%');
             continue;
         }
-        let Some(arg) = args.get(next_arg) else {
+        if !st.good {
+            out.push_str(&format!("%!{verb}(BADINDEX)"));
+            continue;
+        }
+        let Some(arg) = args.get(st.next) else {
             out.push_str(&format!("%!{verb}(MISSING)"));
             continue;
         };
-        next_arg += 1;
-        let body = format_one(verb, arg, &spec);
-        out.push_str(&pad(body, &spec, verb, arg));
+        st.next += 1;
+        out.push_str(&format_arg(verb, arg, &spec, 0));
     }
-    if next_arg < args.len() {
-        let extra: Vec<String> = args[next_arg..]
+    // Like Go, no complaint about unused arguments once `[n]` reordered them.
+    if !st.reordered && st.next < args.len() {
+        let extra: Vec<String> = args[st.next..]
             .iter()
-            .map(|a| format!("{}={}", a.type_name(), a.fmt_v()))
+            .map(|a| {
+                if a.is_nil() {
+                    "<nil>".to_string()
+                } else {
+                    format!("{}={}", a.type_name(), a.fmt_v())
+                }
+            })
             .collect();
         out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
     }
     out
+}
+
+/// Which argument the next verb formats (Go's `argNum`, `reordered`, `goodArgNum`).
+struct ArgState {
+    next: usize,
+    reordered: bool,
+    good: bool,
+    nargs: usize,
+}
+
+impl ArgState {
+    /// Go's `argNumber`: reads an explicit `[n]` index; true if one was well formed.
+    fn arg_index(&mut self, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+        if chars.peek() != Some(&'[') {
+            return false;
+        }
+        self.reordered = true;
+        let look: Vec<char> = chars.clone().collect();
+        let close = if look.len() >= 3 {
+            look.iter().skip(1).position(|&c| c == ']').map(|p| p + 1)
+        } else {
+            None
+        };
+        let (consumed, index) = match close {
+            None => (1, None),
+            Some(end) => {
+                let digits: String = look[1..end].iter().collect();
+                let n = if digits.bytes().all(|b| b.is_ascii_digit()) {
+                    digits.parse::<usize>().ok()
+                } else {
+                    None
+                };
+                (end + 1, n)
+            }
+        };
+        for _ in 0..consumed {
+            chars.next();
+        }
+        match index {
+            Some(n) if n >= 1 && n <= self.nargs => {
+                self.next = n - 1;
+                true
+            }
+            Some(_) => {
+                self.good = false;
+                true
+            }
+            None => {
+                self.good = false;
+                false
+            }
+        }
+    }
+
+    /// Go's `intFromArg` for `*`: consumes an argument; `None` unless it is a sane int.
+    fn int_arg(&mut self, args: &[TValue]) -> Option<i64> {
+        let arg = args.get(self.next)?;
+        self.next += 1;
+        match arg {
+            TValue::Int(n) if n.unsigned_abs() <= 1_000_000 => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// Formats one operand: Go applies the verb, width and flags to each element of a list or
+/// map (`%d` of `[1 2]` is `[1 2]`, `%q` of `[a b]` is `["a" "b"]`).
+fn format_arg(verb: char, arg: &TValue, spec: &Spec, depth: usize) -> String {
+    if depth > 64 {
+        return "...".to_string();
+    }
+    match arg {
+        TValue::List(l) => {
+            let parts: Vec<String> = l
+                .iter()
+                .map(|x| format_arg(verb, x, spec, depth + 1))
+                .collect();
+            format!("[{}]", parts.join(" "))
+        }
+        TValue::Map(m) => {
+            let parts: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, v)| {
+                    let key = format_arg(verb, &TValue::str(k.as_str()), spec, depth + 1);
+                    format!("{key}:{}", format_arg(verb, v, spec, depth + 1))
+                })
+                .collect();
+            format!("map[{}]", parts.join(" "))
+        }
+        // A nil element inside a list or map prints `<nil>` whatever the verb.
+        TValue::Missing | TValue::Nil if depth > 0 => pad("<nil>".to_string(), spec, 's', arg),
+        _ => pad(format_one(verb, arg, spec), spec, verb, arg),
+    }
 }
 
 fn read_num(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<usize> {
@@ -118,10 +264,6 @@ fn format_one(verb: char, arg: &TValue, spec: &Spec) -> String {
     match (verb, arg) {
         ('v', _) => arg.fmt_v(),
         ('s', TValue::Str(s)) => truncate_prec(s, spec.prec),
-        ('s', TValue::List(l)) => {
-            let parts: Vec<String> = l.iter().map(|x| format_one('s', x, spec)).collect();
-            format!("[{}]", parts.join(" "))
-        }
         ('q', TValue::Str(s)) => go_quote(&truncate_prec(s, spec.prec)),
         ('q', TValue::Int(i)) => char::from_u32(*i as u32)
             .map(|c| format!("{c:?}"))
@@ -297,6 +439,42 @@ mod tests {
                 TValue::Int(3)
             ]),
             "1 2a3"
+        );
+    }
+
+    #[test]
+    fn printf_formats_list_and_map_elements_with_the_verb() {
+        let list = TValue::list(vec![TValue::str("a"), TValue::str("b")]);
+        assert_eq!(sprintf("%q", std::slice::from_ref(&list)), "[\"a\" \"b\"]");
+        assert_eq!(
+            sprintf("%d", std::slice::from_ref(&list)),
+            "[%!d(string=a) %!d(string=b)]"
+        );
+        assert_eq!(sprintf("%3s", std::slice::from_ref(&list)), "[  a   b]");
+        let map = TValue::from_json(&serde_json::json!({"k": 1, "n": null}));
+        assert_eq!(sprintf("%s", &[map]), "map[k:%!s(float64=1) n:<nil>]");
+    }
+
+    #[test]
+    fn printf_supports_argument_indexes_and_star() {
+        let a = [TValue::str("a"), TValue::str("b")];
+        assert_eq!(sprintf("%[1]s-%[1]s", &a[..1]), "a-a");
+        assert_eq!(sprintf("%[2]s %[1]s", &a), "b a");
+        assert_eq!(sprintf("%[3]s", &a), "%!s(BADINDEX)");
+        let n = [TValue::Int(4), TValue::Int(3)];
+        assert_eq!(sprintf("%*d|", &n), "   3|");
+        assert_eq!(sprintf("%-*d|", &n), "3   |");
+        assert_eq!(
+            sprintf("%.*f", &[TValue::Int(1), TValue::Float(2.25)]),
+            "2.2"
+        );
+        assert_eq!(
+            sprintf("%*d", &[TValue::Float(4.0), TValue::Int(3)]),
+            "%!(BADWIDTH)3"
+        );
+        assert_eq!(
+            sprintf("%s", &[TValue::str("x"), TValue::Nil]),
+            "x%!(EXTRA <nil>)"
         );
     }
 }
