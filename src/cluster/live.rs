@@ -22,6 +22,16 @@ pub struct ObjectKey {
     pub name: String,
 }
 
+impl ObjectKey {
+    /// `Kind namespace/name`, or `Kind name` for cluster-scoped objects: how messages name it.
+    pub fn display_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {}/{}", self.kind, ns, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+}
+
 /// One LIST to make: a resource, in a namespace or across the cluster.
 #[derive(Debug, Clone)]
 pub struct ListTarget {

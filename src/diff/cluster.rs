@@ -11,7 +11,7 @@ use kube::core::discovery::ApiResource;
 use serde_json::Value;
 
 use super::apply_is_noop;
-use super::object::{compare_pair, tracked_app};
+use super::object::{compare_pair, ignore_rules, object_key, tracked_app};
 use super::report::{AppDiff, AppStatus, Change, DiffReport};
 use crate::apps::{AppNode, AppTree};
 use crate::cluster::{
@@ -67,10 +67,17 @@ pub async fn diff_tree(
                 .collect(),
         })
         .collect();
+    // ignoreDifferences are parsed (jq compiled) once per app; broken rules fail their app.
+    let rules: Vec<Result<Vec<_>, String>> = apps.iter().map(|a| ignore_rules(a)).collect();
+    for (d, r) in diffs.iter_mut().zip(&rules) {
+        if let Err(e) = r {
+            d.errors.push(e.clone());
+        }
+    }
     let mut planned: Vec<Planned> = Vec::new();
     for (i, app) in apps.iter().enumerate() {
         for object in &app.objects {
-            let key = key_of(object);
+            let key = object_key(object);
             let resource = catalog
                 .resolve(&object.api_version, &object.kind)
                 .map(|(r, n)| (r.clone(), n));
@@ -80,7 +87,7 @@ pub async fn diff_tree(
                 diffs[i].errors.push(format!(
                     "app {:?}: {} ({}): {} {} is not served by the cluster and no CustomResourceDefinition in the tree defines it",
                     app.name,
-                    object_name(&key),
+                    key.display_name(),
                     object.origin,
                     object.api_version,
                     object.kind
@@ -172,21 +179,15 @@ pub async fn diff_tree(
                 diffs[p.app].errors.push(format!(
                     "app {:?}: {} ({}): the server refused it: {e}",
                     apps[p.app].name,
-                    object_name(&p.key),
+                    p.key.display_name(),
                     p.object.origin
                 ));
                 continue;
             }
         };
-        let rules = &apps[p.app].app.spec.ignore_differences;
-        match compare_pair(&p.key, Some(&desired), live.get(&p.key), rules) {
-            Ok(Some(change)) => diffs[p.app].objects.push(change),
-            Ok(None) => {}
-            Err(e) => diffs[p.app].errors.push(format!(
-                "app {:?}: {}: {e}",
-                apps[p.app].name,
-                object_name(&p.key)
-            )),
+        let Ok(rules) = &rules[p.app] else { continue };
+        if let Some(change) = compare_pair(&p.key, Some(&desired), live.get(&p.key), rules) {
+            diffs[p.app].objects.push(change);
         }
     }
 
@@ -204,8 +205,8 @@ pub async fn diff_tree(
             if tracked_app(obj, key).as_deref() != Some(app.name.as_str()) {
                 continue;
             }
-            let rules = &app.app.spec.ignore_differences;
-            if let Ok(Some(change)) = compare_pair(key, None, Some(obj), rules) {
+            let Ok(rules) = &rules[i] else { continue };
+            if let Some(change) = compare_pair(key, None, Some(obj), rules) {
                 diffs[i].objects.push(change);
             }
         }
@@ -245,20 +246,4 @@ fn crd_kinds(tree: &AppTree) -> HashSet<(String, String)> {
             ))
         })
         .collect()
-}
-
-fn key_of(o: &Object) -> ObjectKey {
-    ObjectKey {
-        group: o.group().to_string(),
-        kind: o.kind.clone(),
-        namespace: o.namespace.clone(),
-        name: o.name.clone(),
-    }
-}
-
-fn object_name(key: &ObjectKey) -> String {
-    match &key.namespace {
-        Some(ns) => format!("{} {}/{}", key.kind, ns, key.name),
-        None => format!("{} {}", key.kind, key.name),
-    }
 }

@@ -4,8 +4,10 @@
 use serde_json::Value;
 
 use super::report::{Change, ObjectChange};
-use super::{DiffKind, compare, drift_managers, parse_ignore_differences};
+use super::{DiffKind, IgnoreRule, compare, drift_managers, parse_ignore_differences};
+use crate::apps::AppNode;
 use crate::cluster::{FIELD_MANAGER, ObjectKey};
+use crate::render::Object;
 
 /// Argo CD's tracking annotation: `<app>:<group>/<kind>:<namespace>/<name>`.
 pub const TRACKING_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";
@@ -20,21 +22,35 @@ const GIT_APPLIERS: &[&str] = &[
     "helm",
 ];
 
+/// The key an object of the tree has in the cluster.
+pub(super) fn object_key(o: &Object) -> ObjectKey {
+    ObjectKey {
+        group: o.group().to_string(),
+        kind: o.kind.clone(),
+        namespace: o.namespace.clone(),
+        name: o.name.clone(),
+    }
+}
+
+/// An app's `ignoreDifferences`, parsed (jq compiled) once for all its objects.
+pub(super) fn ignore_rules(app: &AppNode) -> Result<Vec<IgnoreRule>, String> {
+    parse_ignore_differences(&Value::Array(app.app.spec.ignore_differences.clone()))
+        .map_err(|e| format!("app {:?}: spec.ignoreDifferences: {e}", app.name))
+}
+
 /// Compares desired and live (either may be absent); None when they agree.
 pub(super) fn compare_pair(
     key: &ObjectKey,
     desired: Option<&Value>,
     live: Option<&Value>,
-    rules: &[Value],
-) -> Result<Option<ObjectChange>, String> {
-    let rules =
-        parse_ignore_differences(&Value::Array(rules.to_vec())).map_err(|e| e.to_string())?;
+    rules: &[IgnoreRule],
+) -> Option<ObjectChange> {
     // Sync stamps the tracking annotation; it says who owns the object, not what it should be.
     let desired = desired.map(without_tracking);
     let live = live.map(without_tracking);
-    let cmp = compare(desired.as_ref(), live.as_ref(), &rules);
+    let cmp = compare(desired.as_ref(), live.as_ref(), rules);
     let change = match cmp.diff.kind {
-        DiffKind::Unchanged => return Ok(None),
+        DiffKind::Unchanged => return None,
         DiffKind::Added => Change::Added,
         DiffKind::Removed => Change::Pruned,
         DiffKind::Changed => Change::Changed,
@@ -60,13 +76,13 @@ pub(super) fn compare_pair(
         .cloned()
         .collect();
     secret_keys.sort();
-    Ok(Some(ObjectChange {
+    Some(ObjectChange {
         key: key.clone(),
         change,
         drift_managers: drift,
         secret_keys,
         diff: cmp.diff.unified,
-    }))
+    })
 }
 
 /// `kubectl` is the manager of `kubectl apply --server-side` (a Git apply) but also of
@@ -195,9 +211,7 @@ mod tests {
             namespace: Some("ns".into()),
             name: "d".into(),
         };
-        let change = compare_pair(&key, Some(&desired), Some(&live), &[])
-            .unwrap()
-            .unwrap();
+        let change = compare_pair(&key, Some(&desired), Some(&live), &[]).unwrap();
         assert_eq!(change.drift_managers, ["kubectl/scale"]);
     }
 
@@ -206,10 +220,6 @@ mod tests {
         let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"a": "b"}});
         let mut desired = live.clone();
         desired["metadata"]["annotations"] = json!({TRACKING_ANNOTATION: "web:/ConfigMap:ns/c"});
-        assert!(
-            compare_pair(&key(Some("ns")), Some(&desired), Some(&live), &[])
-                .unwrap()
-                .is_none()
-        );
+        assert!(compare_pair(&key(Some("ns")), Some(&desired), Some(&live), &[]).is_none());
     }
 }

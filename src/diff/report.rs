@@ -42,10 +42,7 @@ pub struct ObjectChange {
 impl ObjectChange {
     /// `Kind namespace/name` or `Kind name`.
     pub fn display_name(&self) -> String {
-        match &self.key.namespace {
-            Some(ns) => format!("{} {}/{}", self.key.kind, ns, self.key.name),
-            None => format!("{} {}", self.key.kind, self.key.name),
-        }
+        self.key.display_name()
     }
 }
 

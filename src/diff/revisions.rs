@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::object::compare_pair;
+use super::object::{compare_pair, object_key};
 use super::report::{AppDiff, AppStatus, DiffReport};
 use crate::apps::{AppNode, AppTree};
 use crate::cluster::ObjectKey;
@@ -44,21 +44,8 @@ pub fn diff_revisions(old: &AppTree, new: &AppTree, only: &[String]) -> DiffRepo
 }
 
 fn objects_by_key(app: Option<&AppNode>) -> BTreeMap<ObjectKey, &Value> {
-    app.map(|a| {
-        a.objects
-            .iter()
-            .map(|o| {
-                let key = ObjectKey {
-                    group: o.group().to_string(),
-                    kind: o.kind.clone(),
-                    namespace: o.namespace.clone(),
-                    name: o.name.clone(),
-                };
-                (key, &o.body)
-            })
-            .collect()
-    })
-    .unwrap_or_default()
+    app.map(|a| a.objects.iter().map(|o| (object_key(o), &o.body)).collect())
+        .unwrap_or_default()
 }
 
 fn compare_apps(old: Option<&AppNode>, new: Option<&AppNode>) -> AppDiff {
@@ -76,10 +63,11 @@ fn compare_apps(old: Option<&AppNode>, new: Option<&AppNode>) -> AppDiff {
         .chain(before.keys().filter(|k| !after.contains_key(*k)))
         .collect();
     for key in keys {
-        match compare_pair(key, after.get(key).copied(), before.get(key).copied(), &[]) {
-            Ok(Some(change)) => diff.objects.push(change),
-            Ok(None) => {}
-            Err(e) => diff.errors.push(e),
+        // ignoreDifferences concern live state, not a change between revisions.
+        if let Some(change) =
+            compare_pair(key, after.get(key).copied(), before.get(key).copied(), &[])
+        {
+            diff.objects.push(change);
         }
     }
     for app in [old, new].into_iter().flatten() {

@@ -369,3 +369,19 @@ fn text_is_coloured_only_when_asked_or_on_a_terminal() {
         "{coloured:#?}"
     );
 }
+
+#[test]
+fn invalid_ignore_differences_fail_their_app_once() {
+    let ns = TestNamespace::new("dbadrule");
+    let repo = deployed(
+        &ns,
+        "  ignoreDifferences:\n  - {kind: ConfigMap, jqPathExpressions: ['.data[']}\n",
+    );
+    let out = diff(&repo, &[]).code(2);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{out:#?}");
+    assert!(
+        lines[0].starts_with("error: app \"web\": spec.ignoreDifferences:"),
+        "{out:#?}"
+    );
+}
