@@ -75,19 +75,28 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
     })
 }
 
-fn object_line(o: &ObjectChange) -> String {
+/// What happens to the object, after its name: the same words in text and markdown.
+fn change_note(o: &ObjectChange) -> String {
     match o.change {
-        Change::Added => format!("+ {} (added)", o.display_name()),
-        Change::Pruned => format!("- {} (to prune)", o.display_name()),
+        Change::Added => " (added)".into(),
+        Change::Pruned => " (to prune)".into(),
         Change::Changed if !o.drift_managers.is_empty() => {
             format!(
-                "~ {} DRIFT DETECTED (changed by {})",
-                o.display_name(),
+                " DRIFT DETECTED (changed by {})",
                 o.drift_managers.join(", ")
             )
         }
-        Change::Changed => format!("~ {}", o.display_name()),
+        Change::Changed => String::new(),
     }
+}
+
+fn object_line(o: &ObjectChange) -> String {
+    let sign = match o.change {
+        Change::Added => '+',
+        Change::Pruned => '-',
+        Change::Changed => '~',
+    };
+    format!("{sign} {}{}", o.display_name(), change_note(o))
 }
 
 fn colored_diff(diff: &str) -> String {
@@ -156,30 +165,28 @@ fn summary_line(report: &DiffReport) -> String {
     if !report.has_differences() && !report.has_errors() {
         return "No differences.".into();
     }
-    let count = |s: AppStatus| report.apps.iter().filter(|a| a.status == s).count();
-    let objects = |c: Change| report.apps.iter().map(|a| a.count(c)).sum::<usize>();
     let mut parts = vec![
-        format!("{} out of sync", count(AppStatus::OutOfSync)),
-        format!("{} synced", count(AppStatus::Synced)),
+        format!("{} out of sync", report.apps_with(AppStatus::OutOfSync)),
+        format!("{} synced", report.apps_with(AppStatus::Synced)),
     ];
-    if count(AppStatus::Added) + count(AppStatus::Removed) > 0 {
+    if report.apps_with(AppStatus::Added) + report.apps_with(AppStatus::Removed) > 0 {
         parts.push(format!(
             "{} added, {} removed",
-            count(AppStatus::Added),
-            count(AppStatus::Removed)
+            report.apps_with(AppStatus::Added),
+            report.apps_with(AppStatus::Removed)
         ));
     }
-    if count(AppStatus::Error) > 0 {
-        parts.push(format!("{} failed", count(AppStatus::Error)));
+    if report.apps_with(AppStatus::Error) > 0 {
+        parts.push(format!("{} failed", report.apps_with(AppStatus::Error)));
     }
     let apps = report.apps.len();
     format!(
         "Summary: {apps} app{}: {}; objects: {} added, {} changed, {} to prune",
         if apps == 1 { "" } else { "s" },
         parts.join(", "),
-        objects(Change::Added),
-        objects(Change::Changed),
-        objects(Change::Pruned)
+        report.objects_with(Change::Added),
+        report.objects_with(Change::Changed),
+        report.objects_with(Change::Pruned)
     )
 }
 
@@ -212,20 +219,18 @@ pub fn to_json(report: &DiffReport) -> Value {
             })
         })
         .collect();
-    let count = |s: AppStatus| report.apps.iter().filter(|a| a.status == s).count();
-    let objects = |c: Change| report.apps.iter().map(|a| a.count(c)).sum::<usize>();
     json!({
         "apps": apps,
         "summary": {
             "apps": report.apps.len(),
-            "outOfSync": count(AppStatus::OutOfSync),
-            "synced": count(AppStatus::Synced),
-            "addedApps": count(AppStatus::Added),
-            "removedApps": count(AppStatus::Removed),
-            "failedApps": count(AppStatus::Error),
-            "added": objects(Change::Added),
-            "changed": objects(Change::Changed),
-            "pruned": objects(Change::Pruned),
+            "outOfSync": report.apps_with(AppStatus::OutOfSync),
+            "synced": report.apps_with(AppStatus::Synced),
+            "addedApps": report.apps_with(AppStatus::Added),
+            "removedApps": report.apps_with(AppStatus::Removed),
+            "failedApps": report.apps_with(AppStatus::Error),
+            "added": report.objects_with(Change::Added),
+            "changed": report.objects_with(Change::Changed),
+            "pruned": report.objects_with(Change::Pruned),
         },
         "errors": report.errors,
     })
@@ -242,15 +247,7 @@ pub fn markdown(report: &DiffReport) -> String {
         }
         for o in &app.objects {
             out.push_str(&format!("**{}**", o.display_name()));
-            match o.change {
-                Change::Added => out.push_str(" (added)"),
-                Change::Pruned => out.push_str(" (to prune)"),
-                Change::Changed if !o.drift_managers.is_empty() => out.push_str(&format!(
-                    " DRIFT DETECTED (changed by {})",
-                    o.drift_managers.join(", ")
-                )),
-                Change::Changed => {}
-            }
+            out.push_str(&change_note(o));
             out.push_str("\n\n");
             if !o.secret_keys.is_empty() {
                 out.push_str(&format!(

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::CliError;
 use super::args::{GlobalArgs, RenderArgs, RenderFormat};
-use super::resolve::{ClusterFacts, resolve};
-use super::{CliError, EXIT_ERROR, EXIT_OK};
+use super::resolve::{ClusterFacts, report_tree_errors, resolve};
 
 pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError> {
     let resolved = resolve(&args.tree, &ClusterFacts::gather(&global.target()))?;
@@ -31,12 +31,5 @@ pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError
             println!("{}", serde_json::to_string_pretty(&list)?);
         }
     }
-    for e in &tree.errors {
-        eprintln!("error: {e}");
-    }
-    Ok(if tree.errors.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    })
+    Ok(report_tree_errors(tree))
 }

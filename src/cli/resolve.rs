@@ -246,6 +246,19 @@ fn repo_relative(repo: &Repo, root: &Path) -> Result<RepoPath, CliError> {
     Ok(RepoPath::new(&rel.to_string_lossy())?)
 }
 
+/// Prints the tree's errors, one line each, and returns the exit code they call for: the apps
+/// that did resolve have been printed either way.
+pub fn report_tree_errors(tree: &AppTree) -> u8 {
+    for e in &tree.errors {
+        eprintln!("error: {e}");
+    }
+    if tree.errors.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_ERROR
+    }
+}
+
 /// Whether to colour stdout: `--color`, else only on a terminal and without NO_COLOR.
 pub fn use_color(choice: super::args::ColorChoice) -> bool {
     match choice {

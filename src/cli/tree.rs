@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use colored::Colorize;
 use serde_json::{Value, json};
 
+use super::CliError;
 use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
-use super::resolve::{ClusterFacts, resolve, use_color};
-use super::{CliError, EXIT_ERROR, EXIT_OK};
+use super::resolve::{ClusterFacts, report_tree_errors, resolve, use_color};
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
 pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
@@ -20,14 +20,7 @@ pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, Cli
             print!("{}", to_text(tree));
         }
     }
-    for e in &tree.errors {
-        eprintln!("error: {e}");
-    }
-    Ok(if tree.errors.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    })
+    Ok(report_tree_errors(tree))
 }
 
 /// Apps in display order (depth first from the roots), with their depth and branch prefix.

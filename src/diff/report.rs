@@ -128,6 +128,16 @@ impl DiffReport {
         })
     }
 
+    /// How many apps have this status.
+    pub fn apps_with(&self, status: AppStatus) -> usize {
+        self.apps.iter().filter(|a| a.status == status).count()
+    }
+
+    /// How many objects, over all apps, have this change.
+    pub fn objects_with(&self, change: Change) -> usize {
+        self.apps.iter().map(|a| a.count(change)).sum()
+    }
+
     /// True when anything failed.
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty() || self.apps.iter().any(|a| !a.errors.is_empty())
