@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::gitrepo::{GitRepo, app, configmap};
-use crate::harness::{Run, gitops_offline, json, tempdir};
+use crate::harness::{Run, app_names, gitops_offline, json, tempdir};
 
 const URL: &str = "https://git.example.com/lab/apps.git";
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
@@ -32,15 +32,6 @@ fn tree_json(repo: &GitRepo, extra: &[&str]) -> Value {
     tree
 }
 
-fn names(tree: &Value) -> Vec<String> {
-    tree["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[track_caller]
 fn node<'a>(tree: &'a Value, name: &str) -> &'a Value {
     tree["apps"]
@@ -48,7 +39,7 @@ fn node<'a>(tree: &'a Value, name: &str) -> &'a Value {
         .unwrap()
         .iter()
         .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no app {name:?} in {:?}", names(tree)))
+        .unwrap_or_else(|| panic!("no app {name:?} in {:?}", app_names(tree)))
 }
 
 fn text(v: &Value) -> String {
@@ -149,7 +140,10 @@ spec:
     repo.commit("list appset");
 
     let tree = tree_json(&repo, &[]);
-    assert_eq!(names(&tree), ["root", "guestbook-dev", "guestbook-prod"]);
+    assert_eq!(
+        app_names(&tree),
+        ["root", "guestbook-dev", "guestbook-prod"]
+    );
     assert_eq!(
         generated(&tree, "guestbook"),
         [
@@ -269,7 +263,7 @@ fn git_directories_generator_reads_the_evaluated_revision() {
     assert_eq!(node(&head, "svc-web")["sources"][0]["revision"], second);
 
     let older = tree_json(&repo, &["--revision", "HEAD~1"]);
-    assert_eq!(names(&older), ["root", "svc-api", "svc-web"]);
+    assert_eq!(app_names(&older), ["root", "svc-api", "svc-web"]);
     assert_eq!(generated(&older, "services"), ["api", "web"].map(row));
     assert_eq!(node(&older, "svc-api")["sources"][0]["revision"], first);
     assert_generated_under(&older, "services", "root", 1);
@@ -539,7 +533,7 @@ spec:
     repo.commit("merge");
 
     let tree = tree_json(&repo, &[]);
-    assert_eq!(names(&tree), ["root", "m-api", "m-web", "m-worker"]);
+    assert_eq!(app_names(&tree), ["root", "m-api", "m-web", "m-worker"]);
     assert_eq!(
         generated(&tree, "merged"),
         [
@@ -667,7 +661,7 @@ spec:
 
     // No kubeconfig at all: only the local cluster.
     let tree = tree_json(&repo, &[]);
-    assert_eq!(names(&tree), ["root", "in-cluster-guestbook"]);
+    assert_eq!(app_names(&tree), ["root", "in-cluster-guestbook"]);
 }
 
 #[test]
@@ -883,7 +877,7 @@ spec:
     );
     // Argo CD generates nothing from a failing ApplicationSet; the rest of the tree stands.
     assert_eq!(
-        names(&tree),
+        app_names(&tree),
         ["root", "lenient-web", "lenient-api", "plain"],
         "{tree:#}"
     );
@@ -949,7 +943,7 @@ spec:
 
     let tree = tree_json(&repo, &[]);
     assert_eq!(
-        names(&tree),
+        app_names(&tree),
         ["root", "platform", "team-alpha", "team-beta"]
     );
     assert_eq!(
@@ -982,12 +976,12 @@ spec:
 
     // Same at a commit.
     let at_head = tree_json(&repo, &["--revision", "HEAD"]);
-    assert_eq!(names(&at_head), names(&tree));
+    assert_eq!(app_names(&at_head), app_names(&tree));
     assert_generated_under(&at_head, "teams", "platform", 1);
 
     // The ApplicationSet file as ROOT: its apps are top-level.
     let top = tree_json(&repo, &["platform/teams.yaml"]);
-    assert_eq!(names(&top), ["team-alpha", "team-beta"]);
+    assert_eq!(app_names(&top), ["team-alpha", "team-beta"]);
     for a in ["team-alpha", "team-beta"] {
         assert_eq!(node(&top, a)["parent"], Value::Null);
         assert_eq!(node(&top, a)["generatedBy"], "teams");

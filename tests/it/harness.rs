@@ -193,3 +193,13 @@ pub fn json(run: &Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {run:#?}"))
 }
+
+/// The app names of a `tree -o json` document, in tree order.
+pub fn app_names(tree: &serde_json::Value) -> Vec<String> {
+    tree["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect()
+}

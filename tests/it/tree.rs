@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::gitrepo::{GitRepo, app, configmap};
-use crate::harness::{gitops_offline, json};
+use crate::harness::{app_names, gitops_offline, json};
 
 const URL: &str = "https://git.example.com/lab/apps.git";
 
@@ -24,15 +24,6 @@ fn lab() -> GitRepo {
 
 fn objects_of(tree: &Value, app: &str) -> Option<u64> {
     tree["apps"].as_array()?.iter().find(|a| a["name"] == app)?["objects"].as_u64()
-}
-
-fn app_names(tree: &Value) -> Vec<String> {
-    tree["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]
