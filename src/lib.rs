@@ -8,6 +8,7 @@ pub mod apps;
 pub mod cli;
 pub mod cluster;
 pub mod diff;
+pub mod names;
 pub mod render;
 pub mod source;
 pub mod yaml;

@@ -20,23 +20,103 @@ pub enum YamlError {
     Write(String),
 }
 
+/// The most a manifest file may weigh. Kubernetes stores objects of at most 1.5 MB, and the
+/// largest real manifest files (CRD bundles) are a few megabytes; a repository under review
+/// must not make the tool read gigabytes.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Nesting deeper than this is refused; kubectl reads 64-deep documents, real ones stay far
+/// below, and unbounded nesting would exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
+/// Nodes (maps, lists, scalars) in one document: a 2 MB file of 400 ConfigMaps has a few
+/// thousand per document; the largest CRDs tens of thousands.
+const MAX_NODES_PER_DOCUMENT: usize = 2_000_000;
+
 fn read_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         legacy_octal_numbers: true,
         with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
+            max_nodes: MAX_NODES_PER_DOCUMENT,
+            max_events: 2 * MAX_NODES_PER_DOCUMENT,
+            max_reader_input_bytes: Some(MAX_FILE_BYTES * 8),
+        },
     }
 }
 
 /// Parses a (possibly multi-document) YAML text; empty documents are skipped, like kubectl does.
+/// Budgets (depth, nodes, aliases) apply per document, so a long stream of small documents
+/// (a chart's output) is fine while one document cannot explode.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
-    serde_saphyr::from_multiple_with_options::<Value>(text, read_options())
-        .map_err(|e| YamlError::Parse(one_line(&e.to_string())))
+    let mut bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for (i, doc) in
+        serde_saphyr::read_with_options::<_, Value>(&mut bytes, read_options()).enumerate()
+    {
+        out.push(doc.map_err(|e| YamlError::Parse(user_terms(&e, Some(i + 1))))?);
+    }
+    Ok(out)
+}
+
+/// The parser's error in the user's terms: budget breaches name the limit, duplicate keys do
+/// not mention the library's options.
+fn user_terms(e: &serde_saphyr::Error, document: Option<usize>) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let at = e
+        .location()
+        .map(|l| format!(" at line {} column {}", l.line(), l.column()))
+        .unwrap_or_default();
+    let doc = document
+        .map(|d| format!("document {d}: "))
+        .unwrap_or_default();
+    // Errors met while replaying an alias (or with a snippet) wrap the original one.
+    let mut inner = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
+    if let serde_saphyr::Error::Budget { breach, .. } = inner {
+        let what = match breach {
+            B::Depth { .. } => format!("nesting is deeper than the limit of {MAX_DEPTH} levels"),
+            B::Nodes { .. } | B::Events { .. } => {
+                format!(
+                    "more than {MAX_NODES_PER_DOCUMENT} values (limit {MAX_NODES_PER_DOCUMENT})"
+                )
+            }
+            B::Aliases { .. }
+            | B::Anchors { .. }
+            | B::AliasAnchorRatio { .. }
+            | B::RecordedAnchorEvents { .. }
+            | B::RecordedAnchorBytes { .. } => {
+                "too many aliases or anchors (an alias bomb?)".to_string()
+            }
+            B::ScalarBytes { .. } => "strings too large (limit 64 MiB per document)".to_string(),
+            other => format!("too large ({other:?})"),
+        };
+        return format!("{doc}{what}{at}");
+    }
+    let message = one_line(&e.to_string());
+    let message = match message.split_once(", set DuplicateKeyPolicy") {
+        Some((head, _)) => head.to_string(),
+        None => message,
+    };
+    format!("{doc}{message}")
 }
 
 /// Parses a single YAML document into any deserialisable type (kubeconfig-like files, values).
 pub fn parse_one<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(YamlError::Parse(format!(
+            "file too large (limit {} MiB)",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
     serde_saphyr::from_str_with_options::<T>(text, read_options())
-        .map_err(|e| YamlError::Parse(one_line(&e.to_string())))
+        .map_err(|e| YamlError::Parse(user_terms(&e, None)))
 }
 
 /// Writes one value as a YAML document (no leading `---`).
@@ -167,6 +247,60 @@ mod tests {
         assert!(text.contains("mode: 420"), "{text}");
         assert!(text.contains(": true"), "{text}");
         assert!(text.contains("ratio: 1.5"), "{text}");
+    }
+
+    #[test]
+    fn deep_and_wide_real_manifests_pass() {
+        // 64 levels of nesting, as kubectl accepts.
+        let mut deep = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\nx:\n");
+        for i in 0..64 {
+            deep.push_str(&"  ".repeat(i + 1));
+            deep.push_str("a:\n");
+        }
+        deep.push_str(&"  ".repeat(66));
+        deep.push_str("b: 1\n");
+        assert_eq!(parse_documents(&deep).unwrap().len(), 1);
+        // 400 ConfigMaps of 5 KB each in one 2 MB stream.
+        let value = "x".repeat(5000);
+        let doc = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {{v: {value}}}\n---\n"
+        );
+        let stream = doc.repeat(400);
+        assert!(stream.len() > 2_000_000);
+        assert_eq!(parse_documents(&stream).unwrap().len(), 400);
+    }
+
+    #[test]
+    fn hostile_yaml_gets_a_clear_error() {
+        let mut deep = String::new();
+        for _ in 0..300 {
+            deep.push('[');
+        }
+        let e = parse_documents(&deep).unwrap_err().to_string();
+        assert!(e.contains("limit"), "{e}");
+        // The billion laughs: each alias doubles the document.
+        let mut bomb = String::from("a0: &a0 [x, x]\n");
+        for i in 1..40 {
+            bomb.push_str(&format!("a{i}: &a{i} [*a{}, *a{}]\n", i - 1, i - 1));
+        }
+        let e = parse_documents(&bomb).unwrap_err().to_string();
+        assert!(e.contains("limit") || e.contains("alias"), "{e}");
+        let e = parse_documents("a: 1\na: 2\n").unwrap_err().to_string();
+        assert!(
+            e.contains("duplicate") && !e.contains("DuplicateKeyPolicy"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_written_escaped() {
+        let v = json!({"a": "x\u{1b}[2Jy\u{9b}z\u{7f}"});
+        let text = to_string(&v).unwrap();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert_eq!(one(&text), v);
     }
 
     #[test]

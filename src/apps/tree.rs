@@ -404,6 +404,11 @@ impl Resolver<'_> {
             .clone()
             .filter(|n| !n.is_empty())
             .or_else(|| self.fallback_namespace.clone());
+        if let Some(ns) = &app.spec.destination.namespace
+            && !ns.is_empty()
+        {
+            crate::names::namespace(ns).map_err(|e| format!("spec.destination.{e}"))?;
+        }
         let sources = app.spec.effective_sources();
         if sources.is_empty() {
             return Err("spec.source is missing (and spec.sources is empty)".into());
@@ -579,11 +584,11 @@ impl Resolver<'_> {
                         view.materialise(&RepoPath::root(), &root)?;
                         let dir = path.to_fs_path(&root);
                         apply_kustomize_options(&dir, options)?;
-                        render_kustomize(&dir, path.as_str())?
+                        render_kustomize(&root, &dir, path.as_str())?
                     }
                     None => {
                         let root = self.on_disk(view)?;
-                        render_kustomize(&path.to_fs_path(&root), path.as_str())?
+                        render_kustomize(&root, &path.to_fs_path(&root), path.as_str())?
                     }
                 }
             }
@@ -717,6 +722,16 @@ fn accept(
             }
         };
         let name = app.metadata.name.clone();
+        // Argo CD's CRD makes the API server require a subdomain; the name also reaches every
+        // output format, so nothing else may pass.
+        if let Err(e) = crate::names::subdomain("metadata.name", &name) {
+            errors.push(TreeError::InvalidManifest {
+                location: p.location.clone(),
+                kind: "Application",
+                message: e.to_string(),
+            });
+            continue;
+        }
         if let Some(first) = defined.get(&name) {
             let mut ancestor = p.parent.clone();
             let mut seen = HashSet::new();

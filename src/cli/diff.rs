@@ -5,6 +5,7 @@ use colored::Colorize;
 use serde_json::{Value, json};
 
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
+use super::escape::{code_span, fenced, terminal, terminal_line};
 use super::resolve::{ClusterFacts, resolve, resolve_at, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::cluster::{Catalog, connect};
@@ -56,7 +57,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
             colored::control::set_override(use_color(global.color));
             print!("{}", text(&report));
         }
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&to_json(&report))?),
+        DiffFormat::Json => println!("{}", super::escape::json_pretty(&to_json(&report))?),
         DiffFormat::Markdown => print!("{}", markdown(&report)),
     }
     for e in report
@@ -64,7 +65,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
         .iter()
         .chain(report.apps.iter().flat_map(|a| a.errors.iter()))
     {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", terminal_line(e));
     }
     Ok(if report.has_errors() {
         EXIT_ERROR
@@ -96,12 +97,14 @@ fn object_line(o: &ObjectChange) -> String {
         Change::Pruned => '-',
         Change::Changed => '~',
     };
-    format!("{sign} {}{}", o.display_name(), change_note(o))
+    terminal_line(&format!("{sign} {}{}", o.display_name(), change_note(o)))
 }
 
 fn colored_diff(diff: &str) -> String {
     let mut out = String::new();
     for line in diff.lines() {
+        let line = terminal(line);
+        let line = line.as_ref();
         let painted = if line.starts_with("+++") || line.starts_with("---") {
             line.bold().to_string()
         } else if line.starts_with('+') {
@@ -120,12 +123,16 @@ fn colored_diff(diff: &str) -> String {
 }
 
 fn app_header(app: &AppDiff) -> String {
-    let h = app.header();
+    let h = terminal_line(&app.header());
     match app.status {
         AppStatus::Synced => h.green().to_string(),
         AppStatus::OutOfSync => h.yellow().bold().to_string(),
-        AppStatus::Added => format!("+ app {} (added)", app.name).green().to_string(),
-        AppStatus::Removed => format!("- app {} (removed)", app.name).red().to_string(),
+        AppStatus::Added => format!("+ app {} (added)", terminal_line(&app.name))
+            .green()
+            .to_string(),
+        AppStatus::Removed => format!("- app {} (removed)", terminal_line(&app.name))
+            .red()
+            .to_string(),
         AppStatus::Error => h.red().bold().to_string(),
     }
 }
@@ -148,7 +155,7 @@ pub fn text(report: &DiffReport) -> String {
             if !o.secret_keys.is_empty() {
                 out.push_str(&format!(
                     "  Secret keys changed: {}\n",
-                    o.secret_keys.join(", ")
+                    terminal_line(&o.secret_keys.join(", "))
                 ));
             }
             if matches!(app.status, AppStatus::OutOfSync) {
@@ -236,37 +243,47 @@ pub fn to_json(report: &DiffReport) -> Value {
     })
 }
 
-/// `-o markdown`: for a pull-request comment.
+/// `-o markdown`: for a pull-request comment. Every piece of data (names, keys, diffs, errors)
+/// sits in a code span or a fenced block sized to its content, so nothing from the repository
+/// or the cluster can become markdown or HTML structure.
 pub fn markdown(report: &DiffReport) -> String {
     let mut out = String::from("## kubectl gitops diff\n\n");
     for app in report.apps.iter().filter(|a| a.status != AppStatus::Synced) {
+        let name = code_span(&app.name);
         match app.status {
-            AppStatus::Added => out.push_str(&format!("### {}: new app\n\n", app.name)),
-            AppStatus::Removed => out.push_str(&format!("### {}: app removed\n\n", app.name)),
-            _ => out.push_str(&format!("### {}\n\n", app.header())),
+            AppStatus::Added => out.push_str(&format!("### {name}: new app\n\n")),
+            AppStatus::Removed => out.push_str(&format!("### {name}: app removed\n\n")),
+            AppStatus::OutOfSync => out.push_str(&format!(
+                "### {name}: OutOfSync ({} added, {} changed, {} to prune)\n\n",
+                app.count(Change::Added),
+                app.count(Change::Changed),
+                app.count(Change::Pruned)
+            )),
+            s => out.push_str(&format!("### {name}: {}\n\n", s.as_str())),
         }
         for o in &app.objects {
-            out.push_str(&format!("**{}**", o.display_name()));
-            out.push_str(&change_note(o));
+            out.push_str(&format!("**{}**", code_span(&o.display_name())));
+            out.push_str(&markdown_note(o));
             out.push_str("\n\n");
             if !o.secret_keys.is_empty() {
-                out.push_str(&format!(
-                    "Secret keys changed: {}\n\n",
-                    o.secret_keys.join(", ")
-                ));
+                let keys: Vec<String> = o.secret_keys.iter().map(|k| code_span(k)).collect();
+                out.push_str(&format!("Secret keys changed: {}\n\n", keys.join(", ")));
             }
             if matches!(app.status, AppStatus::OutOfSync) {
-                out.push_str("```diff\n");
-                out.push_str(&o.diff);
-                if !o.diff.ends_with('\n') {
-                    out.push('\n');
-                }
-                out.push_str("```\n\n");
+                out.push_str(&fenced(&o.diff, "diff"));
+                out.push('\n');
             }
         }
         for e in &app.errors {
-            out.push_str(&format!("> error: {e}\n\n"));
+            out.push_str("error:\n\n");
+            out.push_str(&fenced(e, "text"));
+            out.push('\n');
         }
+    }
+    for e in &report.errors {
+        out.push_str("error:\n\n");
+        out.push_str(&fenced(e, "text"));
+        out.push('\n');
     }
     let synced = report
         .apps
@@ -278,4 +295,15 @@ pub fn markdown(report: &DiffReport) -> String {
         out.push_str(&format!("\n{synced} apps are in sync.\n"));
     }
     out
+}
+
+/// [`change_note`] for markdown: manager names are data, so they go in code spans.
+fn markdown_note(o: &ObjectChange) -> String {
+    match o.change {
+        Change::Changed if !o.drift_managers.is_empty() => {
+            let who: Vec<String> = o.drift_managers.iter().map(|m| code_span(m)).collect();
+            format!(" DRIFT DETECTED (changed by {})", who.join(", "))
+        }
+        _ => change_note(o),
+    }
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod diff;
+mod escape;
 mod render;
 mod resolve;
 mod tree;
@@ -37,7 +38,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(CliError(msg)) => {
-            eprintln!("error: {msg}");
+            eprintln!("error: {}", escape::terminal_line(&msg));
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -28,7 +28,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError
         RenderFormat::Yaml => print!("{}", crate::yaml::to_documents(&objects)?),
         RenderFormat::Json => {
             let list = json!({ "apiVersion": "v1", "kind": "List", "items": objects });
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            println!("{}", super::escape::json_pretty(&list)?);
         }
     }
     Ok(report_tree_errors(tree))

@@ -250,7 +250,7 @@ fn repo_relative(repo: &Repo, root: &Path) -> Result<RepoPath, CliError> {
 /// that did resolve have been printed either way.
 pub fn report_tree_errors(tree: &AppTree) -> u8 {
     for e in &tree.errors {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", super::escape::terminal_line(&e.to_string()));
     }
     if tree.errors.is_empty() {
         super::EXIT_OK

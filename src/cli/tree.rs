@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::CliError;
 use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
+use super::escape::terminal_line;
 use super::resolve::{ClusterFacts, report_tree_errors, resolve, use_color};
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
@@ -14,7 +15,7 @@ pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, Cli
     let resolved = resolve(&args.tree, &ClusterFacts::gather(&global.target()))?;
     let tree = &resolved.tree;
     match args.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&to_json(tree))?),
+        OutputFormat::Json => println!("{}", super::escape::json_pretty(&to_json(tree))?),
         OutputFormat::Text => {
             colored::control::set_override(use_color(global.color));
             print!("{}", to_text(tree));
@@ -105,11 +106,12 @@ pub fn to_text(tree: &AppTree) -> String {
         } else {
             app.objects.len().to_string()
         };
+        // Paths and destinations come from the repository: escaped for the terminal.
         rows.push([
-            format!("{prefix}{}", app.name),
+            format!("{prefix}{}", terminal_line(&app.name)),
             type_column(&app.sources),
-            source_column(&app.sources),
-            app.app.spec.destination.display(),
+            terminal_line(&source_column(&app.sources)),
+            terminal_line(&app.app.spec.destination.display()),
             objects,
             app.wave.to_string(),
         ]);

@@ -28,7 +28,7 @@ pub(super) fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<u8, CliErro
             if let Some(Ok(info)) = &server {
                 doc["serverVersion"] = serde_json::to_value(info)?;
             }
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            println!("{}", super::escape::json_pretty(&doc)?);
         }
         OutputFormat::Text => {
             println!("Client Version: v{VERSION} (commit {COMMIT})");
@@ -48,5 +48,5 @@ pub(super) fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<u8, CliErro
 }
 
 fn report_server_error(e: &ClusterError) {
-    eprintln!("error: {e}");
+    eprintln!("error: {}", super::escape::terminal_line(&e.to_string()));
 }

@@ -26,6 +26,9 @@ pub enum ApplyError {
     /// The request did not get an answer.
     #[error("{0}")]
     Transport(String),
+    /// The name or namespace cannot be put into a request path.
+    #[error(transparent)]
+    InvalidName(#[from] crate::names::NameError),
 }
 
 /// Server-side applies `object` (dry run or for real) and returns what the server would store.
@@ -38,11 +41,12 @@ pub async fn server_side_apply(
     dry_run: bool,
     force: bool,
 ) -> Result<Value, ApplyError> {
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    super::paths::check(namespace, Some(name))?;
     let api: Api<DynamicObject> = match namespace {
         Some(ns) => Api::namespaced_with(conn.client.clone(), ns, resource),
         None => Api::all_with(conn.client.clone(), resource),
     };
-    let name = object["metadata"]["name"].as_str().unwrap_or_default();
     let mut params = PatchParams::apply(FIELD_MANAGER);
     if force {
         params = params.force();
@@ -61,8 +65,103 @@ pub async fn server_side_apply(
         }
         Err(kube::Error::Api(s)) => Err(ApplyError::Refused {
             code: s.code,
-            message: s.message.clone(),
+            message: if resource.group.is_empty() && resource.kind == "Secret" {
+                secret_safe_message(&s)
+            } else {
+                s.message.clone()
+            },
         }),
         Err(e) => Err(ApplyError::Transport(conn.error(e, "apply").to_string())),
+    }
+}
+
+/// What may be said of a refused Secret. The API server quotes offending values in its
+/// messages (`stringData: {pin: 987654321}` gives `.stringData.pin: expected string, got
+/// &value.valueUnstructured{Value:987654321}`), so only the reason and the field paths are
+/// kept: from the status causes, and from the message for paths the causes do not list.
+fn secret_safe_message(status: &kube::core::Status) -> String {
+    let mut fields: Vec<String> = status
+        .details
+        .iter()
+        .flat_map(|d| d.causes.iter())
+        .map(|c| c.field.clone())
+        .filter(|f| !f.is_empty())
+        .collect();
+    fields.extend(secret_field_paths(&status.message));
+    fields.sort();
+    fields.dedup();
+    let reason = if status.reason.is_empty() {
+        "refused".to_string()
+    } else {
+        status.reason.clone()
+    };
+    let at = if fields.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", fields.join(", "))
+    };
+    format!("{reason}{at} (the server's message is not shown because it may quote Secret values)")
+}
+
+/// Field paths of a Secret named in a server message: `.data.x`, `data[x]`, `stringData.x`...
+/// A path stops at the first character that cannot be part of a key, so no value follows it.
+fn secret_field_paths(message: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for field in ["stringData", "data", "type", "immutable", "metadata"] {
+        let mut rest = message;
+        while let Some(i) = rest.find(field) {
+            let before = rest[..i].chars().last();
+            let tail = &rest[i + field.len()..];
+            rest = tail;
+            // Whole words only: `metadata` must not match inside `xmetadata`.
+            if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                continue;
+            }
+            let key: String = match tail.chars().next() {
+                Some('.') => tail[1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    .collect::<String>()
+                    .trim_end_matches('.')
+                    .to_string(),
+                Some('[') => tail[1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    .collect(),
+                _ => String::new(),
+            };
+            out.push(if key.is_empty() {
+                format!(".{field}")
+            } else {
+                format!(".{field}.{key}")
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_messages_keep_paths_and_drop_values() {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "code": 500, "reason": "InternalError",
+            "message": "failed to create typed patch object (/v1, Kind=Secret) ns/s: .stringData.pin: expected string, got &value.valueUnstructured{Value:987654321}"
+        }))
+        .unwrap();
+        let m = secret_safe_message(&status);
+        assert!(!m.contains("987654321"), "{m}");
+        assert!(m.contains(".stringData.pin"), "{m}");
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "code": 422, "reason": "Invalid",
+            "message": "Secret \"s\" is invalid: data[bad key!]: Invalid value: \"hunter2\": a valid config key must consist of ...",
+            "details": {"causes": [{"field": "data[bad key!]", "reason": "FieldValueInvalid", "message": "Invalid value: \"hunter2\""}]}
+        }))
+        .unwrap();
+        let m = secret_safe_message(&status);
+        assert!(!m.contains("hunter2"), "{m}");
+        assert!(m.starts_with("Invalid at "), "{m}");
     }
 }

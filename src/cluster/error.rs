@@ -63,6 +63,22 @@ pub enum ClusterError {
         /// What the credential source said.
         reason: String,
     },
+    /// A name or namespace that cannot be put into a request path.
+    #[error(transparent)]
+    InvalidName(#[from] crate::names::NameError),
+    /// The server answered with objects of another kind than asked for (a request path that
+    /// was not what it seemed, or a misbehaving proxy): refused rather than mislabelled.
+    #[error("{context}: {action}: the server answered with {got}, not {expected}")]
+    UnexpectedKind {
+        /// The context.
+        context: String,
+        /// What was being done.
+        action: String,
+        /// The kind asked for.
+        expected: String,
+        /// The kind received.
+        got: String,
+    },
     /// Any other API error, with the server's message.
     #[error("{context}: {action}: {message}")]
     Api {

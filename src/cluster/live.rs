@@ -23,6 +23,12 @@ pub struct ObjectKey {
 }
 
 impl ObjectKey {
+    /// Whether this is a core Secret, whose values are never shown: decided by identity, never
+    /// by a body that rules or servers could have altered.
+    pub fn is_secret(&self) -> bool {
+        self.group.is_empty() && self.kind == "Secret"
+    }
+
     /// `Kind namespace/name`, or `Kind name` for cluster-scoped objects: how messages name it.
     pub fn display_name(&self) -> String {
         match &self.namespace {
@@ -74,6 +80,7 @@ pub async fn list_objects(
 }
 
 async fn list_one(conn: &Connection, target: ListTarget) -> Result<Vec<Value>, ClusterError> {
+    super::paths::check(target.namespace.as_deref(), None)?;
     let api: Api<DynamicObject> = match &target.namespace {
         Some(ns) => Api::namespaced_with(conn.client.clone(), ns, &target.resource),
         None => Api::all_with(conn.client.clone(), &target.resource),
@@ -94,7 +101,38 @@ async fn list_one(conn: &Connection, target: ListTarget) -> Result<Vec<Value>, C
                 return Err(conn.error(e, &what));
             }
         };
+        let what = || {
+            format!(
+                "list {} in {}",
+                target.resource.plural,
+                target.namespace.as_deref().unwrap_or("the cluster")
+            )
+        };
+        // Items carry no kind of their own; the list does. A list of anything else is refused
+        // rather than stamped with the kind that was asked for.
+        let expected = format!("{}List", target.resource.kind);
+        if !page.types.kind.is_empty() && page.types.kind != expected {
+            return Err(ClusterError::UnexpectedKind {
+                context: conn.context.clone(),
+                action: what(),
+                expected,
+                got: page.types.kind.clone(),
+            });
+        }
         for item in page.items {
+            if let Some(ns) = &target.namespace
+                && item.metadata.namespace.as_deref() != Some(ns.as_str())
+            {
+                return Err(ClusterError::UnexpectedKind {
+                    context: conn.context.clone(),
+                    action: what(),
+                    expected: format!("objects in namespace {ns}"),
+                    got: format!(
+                        "an object in namespace {:?}",
+                        item.metadata.namespace.as_deref().unwrap_or("")
+                    ),
+                });
+            }
             let mut v = serde_json::to_value(&item).map_err(|e| ClusterError::Api {
                 context: conn.context.clone(),
                 action: "decode a listed object".into(),

@@ -6,6 +6,7 @@ mod discovery;
 mod error;
 mod kubeconfig;
 mod live;
+mod paths;
 
 pub use apply::{ApplyError, FIELD_MANAGER, server_side_apply};
 pub use discovery::{Catalog, KindScope};

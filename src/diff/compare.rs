@@ -23,9 +23,16 @@ pub struct Comparison {
 }
 
 /// Compares `desired` (e.g. a server-side apply dry-run result) with `live` as fetched, with the
-/// matching rules of the app's `ignoreDifferences`. Use [`super::drift_managers`] on the
-/// prepared sides and the live managedFields to name who drifted.
-pub fn compare(desired: Option<&Value>, live: Option<&Value>, rules: &[IgnoreRule]) -> Comparison {
+/// matching rules of the app's `ignoreDifferences`. `secret` is whether the object is a core
+/// Secret by its identity (its key), which decides masking whatever the rules do to the bodies.
+/// Use [`super::drift_managers`] on the prepared sides and the live managedFields to name who
+/// drifted.
+pub fn compare(
+    desired: Option<&Value>,
+    live: Option<&Value>,
+    rules: &[IgnoreRule],
+    secret: bool,
+) -> Comparison {
     // managedFields go with normalisation, but the managedFieldsManagers rule needs them.
     let live_managed_fields = live
         .and_then(|l| l.get("metadata"))
@@ -37,10 +44,11 @@ pub fn compare(desired: Option<&Value>, live: Option<&Value>, rules: &[IgnoreRul
     // Argo CD applies ignoreDifferences after normalising, so a Secret's `stringData` is
     // already in `data` when a rule names `/data/...`.
     let warnings = apply_ignores(rules, &mut desired, &mut live, &live_managed_fields);
-    let secret_changes = mask_secrets(&mut desired, &mut live);
+    let secret_changes = mask_secrets(&mut desired, &mut live, secret);
     let diff = diff_objects(
         Some(&desired).filter(|v| !v.is_null()),
         Some(&live).filter(|v| !v.is_null()),
+        secret,
     );
     Comparison {
         diff,
@@ -97,7 +105,7 @@ mod tests {
             "managedFieldsManagers": ["horizontal-pod-autoscaler"]}]))
         .unwrap();
         let live = live_deployment();
-        let c = compare(Some(&dry_run()), Some(&live), &rules);
+        let c = compare(Some(&dry_run()), Some(&live), &rules, false);
         assert_eq!(c.diff.kind, DiffKind::Changed);
         assert!(c.warnings.is_empty());
         assert!(!c.diff.unified.contains("replicas"), "{}", c.diff.unified);
@@ -129,7 +137,7 @@ mod tests {
         let live = live_deployment();
         let mut desired = live.clone();
         desired["spec"]["replicas"] = json!(2);
-        let c = compare(Some(&desired), Some(&live), &[]);
+        let c = compare(Some(&desired), Some(&live), &[], false);
         assert_eq!(c.diff.kind, DiffKind::Changed);
         assert!(
             c.diff.unified.contains("-  replicas: 7\n+  replicas: 2\n"),
@@ -156,7 +164,7 @@ mod tests {
                 "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
                     "{\"stringData\":{\"password\":\"hunter1\"}}"}},
             "type": "Opaque", "data": {"user": "YWRtaW4=", "password": "aHVudGVyMQ=="}});
-        let c = compare(Some(&desired), Some(&live), &[]);
+        let c = compare(Some(&desired), Some(&live), &[], false);
         assert_eq!(c.secret_changes.changed, ["password"]);
         let everything = format!(
             "{}{}{}{}{}",
@@ -182,15 +190,36 @@ mod tests {
             "stringData": {"token": "a"}});
         let live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
             "data": {"token": "Yg=="}});
-        let c = compare(Some(&desired), Some(&live), &rules);
+        let c = compare(Some(&desired), Some(&live), &rules, false);
         assert_eq!(c.diff.kind, DiffKind::Unchanged, "{}", c.diff.unified);
+    }
+
+    #[test]
+    fn a_rule_that_removes_the_kind_cannot_unmask_a_secret() {
+        let rules = parse_ignore_differences(
+            &json!([{"kind": "Secret", "jsonPointers": ["/kind", "/apiVersion"]}]),
+        )
+        .unwrap();
+        let desired = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "stringData": {"pin": "987654321"}});
+        let live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "data": {"pin": "MTIzNDU2Nzg5"}});
+        let c = compare(Some(&desired), Some(&live), &rules, true);
+        let everything = format!("{}{}{}", c.diff.unified, c.desired, c.live);
+        for value in ["987654321", "MTIzNDU2Nzg5", "OTg3NjU0MzIx"] {
+            assert!(!everything.contains(value), "{value} leaked: {everything}");
+        }
+        assert_eq!(c.secret_changes.changed, ["pin"]);
     }
 
     #[test]
     fn new_and_pruned_objects() {
         let live = live_deployment();
-        assert_eq!(compare(Some(&live), None, &[]).diff.kind, DiffKind::Added);
-        let pruned = compare(None, Some(&live), &[]);
+        assert_eq!(
+            compare(Some(&live), None, &[], false).diff.kind,
+            DiffKind::Added
+        );
+        let pruned = compare(None, Some(&live), &[], false);
         assert_eq!(pruned.diff.kind, DiffKind::Removed);
         assert!(pruned.desired.is_null());
     }

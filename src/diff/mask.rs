@@ -34,8 +34,12 @@ impl SecretChanges {
 /// Masks the `data` values of a core Secret on both sides (`Value::Null` = side absent) and
 /// returns the keys that differ. `stringData` is folded into `data` first and the last-applied
 /// annotation (a full copy with values) is removed. Other kinds are left untouched.
-pub fn mask_secrets(desired: &mut Value, live: &mut Value) -> SecretChanges {
-    if !is_secret(desired) && !is_secret(live) {
+///
+/// `secret` says the object is a Secret by its identity (the key it was listed or applied
+/// under). It decides, not the bodies: an `ignoreDifferences` rule may have removed their
+/// `kind`, and a rule must never be able to turn masking off.
+pub fn mask_secrets(desired: &mut Value, live: &mut Value, secret: bool) -> SecretChanges {
+    if !secret && !is_secret(desired) && !is_secret(live) {
         return SecretChanges::default();
     }
     for side in [&mut *desired, &mut *live] {
@@ -184,7 +188,7 @@ mod tests {
     fn masks_every_value_consistently() {
         let mut desired = desired_secret();
         let mut live = live_secret();
-        let changes = mask_secrets(&mut desired, &mut live);
+        let changes = mask_secrets(&mut desired, &mut live, true);
         assert_no_values(&desired);
         assert_no_values(&live);
         assert!(desired.get("stringData").is_none());
@@ -213,9 +217,9 @@ mod tests {
     fn masking_twice_gives_the_same_result() {
         let mut desired = desired_secret();
         let mut live = live_secret();
-        mask_secrets(&mut desired, &mut live);
+        mask_secrets(&mut desired, &mut live, true);
         let (d1, l1) = (desired.clone(), live.clone());
-        let changes = mask_secrets(&mut desired, &mut live);
+        let changes = mask_secrets(&mut desired, &mut live, true);
         assert_eq!((desired, live), (d1, l1));
         assert_eq!(changes.changed, ["password", "token"]);
     }
@@ -224,14 +228,14 @@ mod tests {
     fn one_sided_secrets_are_masked() {
         let mut desired = desired_secret();
         let mut live = Value::Null;
-        let changes = mask_secrets(&mut desired, &mut live);
+        let changes = mask_secrets(&mut desired, &mut live, true);
         assert_no_values(&desired);
         assert!(live.is_null());
         assert_eq!(changes.added, ["host", "password", "token", "user"]);
 
         let mut desired = Value::Null;
         let mut live = live_secret();
-        let changes = mask_secrets(&mut desired, &mut live);
+        let changes = mask_secrets(&mut desired, &mut live, true);
         assert_no_values(&live);
         assert_eq!(changes.removed, ["legacy", "password", "token", "user"]);
     }
@@ -242,7 +246,7 @@ mod tests {
             "data": SHARED});
         let mut live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
             "data": {"n": 12345, "nothing": null}});
-        mask_secrets(&mut desired, &mut live);
+        mask_secrets(&mut desired, &mut live, true);
         assert_no_values(&desired);
         assert!(!live.to_string().contains("12345"));
         assert_eq!(live["data"]["nothing"], json!("++++++++"));
@@ -253,7 +257,11 @@ mod tests {
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
             "data": {"k": "v"}});
         let (mut desired, mut live) = (cm.clone(), cm.clone());
-        assert!(mask_secrets(&mut desired, &mut live).is_empty());
+        assert!(mask_secrets(&mut desired, &mut live, false).is_empty());
         assert_eq!(desired, cm);
+        // Identity decides: a Secret whose body lost its kind is still masked.
+        let (mut desired, mut live) = (cm.clone(), cm.clone());
+        mask_secrets(&mut desired, &mut live, true);
+        assert_eq!(desired["data"]["k"], json!("++++++++"));
     }
 }

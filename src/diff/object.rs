@@ -48,7 +48,7 @@ pub(super) fn compare_pair(
     // Sync stamps the tracking annotation; it says who owns the object, not what it should be.
     let desired = desired.map(without_tracking);
     let live = live.map(without_tracking);
-    let cmp = compare(desired.as_ref(), live.as_ref(), rules);
+    let cmp = compare(desired.as_ref(), live.as_ref(), rules, key.is_secret());
     let change = match cmp.diff.kind {
         DiffKind::Unchanged => return None,
         DiffKind::Added => Change::Added,

@@ -92,12 +92,13 @@ fn paint(unified: &str, style: impl Fn(LineKind, &str) -> String) -> String {
 }
 
 /// Compares two prepared sides (normalised, ignore rules applied) and renders the diff.
-/// Secrets are masked here again, so no value can reach the text even if the caller forgot.
-pub fn diff_objects(desired: Option<&Value>, live: Option<&Value>) -> ObjectDiff {
+/// Secrets (by identity, `secret`, or by body) are masked here again, so no value can reach
+/// the text even if the caller forgot.
+pub fn diff_objects(desired: Option<&Value>, live: Option<&Value>, secret: bool) -> ObjectDiff {
     let mut desired = desired.cloned().unwrap_or(Value::Null);
     let mut live = live.cloned().unwrap_or(Value::Null);
-    if is_secret(&desired) || is_secret(&live) {
-        mask_secrets(&mut desired, &mut live);
+    if secret || is_secret(&desired) || is_secret(&live) {
+        mask_secrets(&mut desired, &mut live, true);
     }
     let kind = match (desired.is_null(), live.is_null()) {
         (false, true) => DiffKind::Added,
@@ -176,7 +177,7 @@ mod tests {
 
     #[test]
     fn changed_object_gives_unified_diff_with_context() {
-        let d = diff_objects(Some(&configmap("fast")), Some(&configmap("safe")));
+        let d = diff_objects(Some(&configmap("fast")), Some(&configmap("safe")), false);
         assert_eq!(d.kind, DiffKind::Changed);
         assert!(d.has_changes());
         let expected = "--- live\n+++ desired\n@@ -5,7 +5,7 @@\n   c: \"3\"\n   d: \"4\"\n   e: \"5\"\n-  mode: safe\n+  mode: fast\n   z1: x\n   z2: x\n   z3: x\n";
@@ -187,7 +188,7 @@ mod tests {
     fn key_order_is_not_a_difference() {
         let a = json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "x"}});
         let b = json!({"apiVersion": "v1", "metadata": {"name": "x"}, "kind": "ConfigMap"});
-        let d = diff_objects(Some(&a), Some(&b));
+        let d = diff_objects(Some(&a), Some(&b), false);
         assert_eq!(d.kind, DiffKind::Unchanged);
         assert!(d.unified.is_empty());
         assert_eq!(d.live_yaml, d.desired_yaml);
@@ -196,7 +197,7 @@ mod tests {
     #[test]
     fn added_and_removed_objects_diff_against_nothing() {
         let cm = configmap("fast");
-        let added = diff_objects(Some(&cm), None);
+        let added = diff_objects(Some(&cm), None, false);
         assert_eq!(added.kind, DiffKind::Added);
         assert!(added.live_yaml.is_empty());
         assert!(
@@ -206,16 +207,16 @@ mod tests {
         );
         assert!(added.unified.lines().skip(3).all(|l| l.starts_with('+')));
 
-        let removed = diff_objects(None, Some(&cm));
+        let removed = diff_objects(None, Some(&cm), false);
         assert_eq!(removed.kind, DiffKind::Removed);
         assert!(removed.unified.lines().skip(3).all(|l| l.starts_with('-')));
 
-        assert_eq!(diff_objects(None, None).kind, DiffKind::Unchanged);
+        assert_eq!(diff_objects(None, None, false).kind, DiffKind::Unchanged);
     }
 
     #[test]
     fn yaml_quotes_ambiguous_strings() {
-        let d = diff_objects(Some(&configmap("yes")), None);
+        let d = diff_objects(Some(&configmap("yes")), None, false);
         assert!(
             d.desired_yaml.contains("mode: \"yes\""),
             "{}",
@@ -229,7 +230,7 @@ mod tests {
             "data": {"same": "c2FtZQ==", "pw": "bmV3"}, "stringData": {"extra": "plain-text"}});
         let live = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
             "data": {"same": "c2FtZQ==", "pw": "b2xk"}});
-        let d = diff_objects(Some(&desired), Some(&live));
+        let d = diff_objects(Some(&desired), Some(&live), false);
         assert_eq!(d.kind, DiffKind::Changed);
         for text in [&d.unified, &d.live_yaml, &d.desired_yaml] {
             for value in ["c2FtZQ==", "bmV3", "b2xk", "plain-text", "cGxhaW4tdGV4dA=="] {
@@ -257,7 +258,7 @@ mod tests {
     fn colored_text_is_the_plain_text_plus_escapes() {
         // Whether escapes appear depends on `colored::control`, global state this test leaves
         // alone; without them the text must be identical to the plain one.
-        let d = diff_objects(Some(&configmap("fast")), Some(&configmap("safe")));
+        let d = diff_objects(Some(&configmap("fast")), Some(&configmap("safe")), false);
         assert_eq!(strip_ansi(&d.colored()), d.unified);
     }
 

@@ -36,10 +36,11 @@ pub enum RenderError {
         what: String,
     },
     /// An external renderer failed.
-    #[error("{command} failed: {message}")]
+    #[error("{} failed: {message}", shown_command(command))]
     ToolFailed {
-        /// The command line, for the user to re-run.
-        command: String,
+        /// The argument vector (program first, `--set` values already redacted), for the user
+        /// to re-run.
+        command: Vec<String>,
         /// Its stderr, last lines.
         message: String,
     },
@@ -52,4 +53,22 @@ pub enum RenderError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A command line as a user would type it: arguments with spaces or quotes are single-quoted.
+fn shown_command(command: &[String]) -> String {
+    command
+        .iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_=./:,@+%{}[]$".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::error::RenderError;
-use super::manifest::parse_objects;
+use super::manifest::parse_stream;
 use super::object::Object;
 use super::tool::{on_path, run};
+use crate::names;
 
 /// Everything `helm template` needs for one source, with paths already resolved on disk.
 #[derive(Debug, Clone, Default)]
@@ -53,12 +54,34 @@ pub fn render_helm(
             what: format!("helm chart {label}"),
             source: e,
         })?;
-    let mut args: Vec<String> = vec!["template".into(), inputs.release.clone(), ".".into()];
+    let args = template_args(inputs, &scratch, label)?;
+    let yaml = run("helm", &args, chart_dir).map_err(redact_set_values)?;
+    Ok(parse_stream(
+        &format!("helm template {label}"),
+        &yaml,
+        false,
+    )?)
+}
+
+/// The argument vector of `helm template`, built as Argo CD's repo server builds it (value
+/// files in order, then `values`/`valuesObject`, then parameters), hardened: every value the
+/// repository controls is validated for what it is and passed as `--flag=value`, and the
+/// positional arguments come after `--`, so no value can become an option of its own
+/// (`releaseName: --post-renderer=/x` once ran a program).
+fn template_args(
+    inputs: &HelmInputs,
+    scratch: &tempfile::TempDir,
+    label: &str,
+) -> Result<Vec<String>, RenderError> {
+    let invalid = |e: crate::names::NameError| RenderError::Unsupported(format!("helm: {e}"));
+    names::helm_release(&inputs.release).map_err(invalid)?;
+    let mut args: Vec<String> = vec!["template".into()];
     if let Some(ns) = &inputs.namespace {
-        args.extend(["--namespace".into(), ns.clone()]);
+        names::namespace(ns).map_err(invalid)?;
+        args.push(format!("--namespace={ns}"));
     }
     for f in &inputs.value_files {
-        args.extend(["--values".into(), f.display().to_string()]);
+        args.push(format!("--values={}", f.display()));
     }
     if let Some(values) = &inputs.values {
         // A file, not --set: values keep their types and never show up in a process listing.
@@ -68,7 +91,7 @@ pub fn render_helm(
             what: format!("helm values for {label}"),
             source: e,
         })?;
-        args.extend(["--values".into(), file.display().to_string()]);
+        args.push(format!("--values={}", file.display()));
     }
     for (name, value, force_string) in &inputs.parameters {
         let flag = if *force_string {
@@ -76,10 +99,12 @@ pub fn render_helm(
         } else {
             "--set"
         };
-        args.extend([flag.into(), format!("{name}={value}")]);
+        check_parameter_name(name)?;
+        args.push(format!("{flag}={name}={}", escape_set_value(value)));
     }
     for (name, path) in &inputs.file_parameters {
-        args.extend(["--set-file".into(), format!("{name}={}", path.display())]);
+        check_parameter_name(name)?;
+        args.push(format!("--set-file={name}={}", path.display()));
     }
     if !inputs.skip_crds {
         args.push("--include-crds".into());
@@ -88,43 +113,142 @@ pub fn render_helm(
         args.push("--skip-tests".into());
     }
     if let Some(v) = &inputs.kube_version {
-        args.extend(["--kube-version".into(), v.clone()]);
+        names::kube_version(v).map_err(invalid)?;
+        args.push(format!("--kube-version={v}"));
     }
     for v in &inputs.api_versions {
-        args.extend(["--api-versions".into(), v.clone()]);
+        names::helm_api_version(v).map_err(invalid)?;
+        args.push(format!("--api-versions={v}"));
     }
-    let yaml = run("helm", &args, chart_dir).map_err(redact_set_values)?;
-    Ok(parse_objects(
-        &format!("helm template {label}"),
-        &yaml,
-        false,
-    )?)
+    args.extend(["--".into(), inputs.release.clone(), ".".into()]);
+    Ok(args)
 }
 
-/// `--set` values can be secrets; keep only their names in error messages.
+/// A parameter name is a Helm value path (`image.tag`, `list[0].name`); `=` or `,` in it would
+/// split the assignment, so they are refused rather than reinterpreted.
+fn check_parameter_name(name: &str) -> Result<(), RenderError> {
+    let ok = !name.is_empty()
+        && !name.starts_with('-')
+        && !name
+            .chars()
+            .any(|c| matches!(c, '=' | ',') || c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(RenderError::Unsupported(format!(
+            "helm: parameter name {name:?} is not a value path (no '=', ',', spaces or leading '-')"
+        )))
+    }
+}
+
+/// Argo CD's `cleanSetParameters`: a value in braces is a Helm list and is passed as is;
+/// otherwise every comma not already escaped is escaped, so `a,b` stays one value instead of
+/// becoming a second assignment.
+fn escape_set_value(value: &str) -> String {
+    if value.starts_with('{') && value.ends_with('}') {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut prev = None;
+    for c in value.chars() {
+        if c == ',' && prev != Some('\\') {
+            out.push_str("\\,");
+        } else {
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+/// `--set` values can be secrets; keep only their names in error messages. The command line is
+/// rebuilt argument by argument, so a value with spaces is hidden whole.
 fn redact_set_values(err: RenderError) -> RenderError {
     match err {
-        RenderError::ToolFailed { command, message } => {
-            let mut redact_next = false;
-            let shown: Vec<String> = command
-                .split(' ')
-                .map(|word| {
-                    let out = if redact_next {
-                        word.split_once('=')
-                            .map(|(k, _)| format!("{k}=***"))
-                            .unwrap_or_else(|| word.into())
-                    } else {
-                        word.to_string()
-                    };
-                    redact_next = matches!(word, "--set" | "--set-string");
-                    out
-                })
-                .collect();
-            RenderError::ToolFailed {
-                command: shown.join(" "),
-                message,
-            }
-        }
+        RenderError::ToolFailed { command, message } => RenderError::ToolFailed {
+            command: redact_command(&command),
+            message,
+        },
         other => other,
+    }
+}
+
+fn redact_command(command: &[String]) -> Vec<String> {
+    command
+        .iter()
+        .map(|arg| {
+            for flag in ["--set=", "--set-string="] {
+                if let Some(rest) = arg.strip_prefix(flag) {
+                    let name = rest.split_once('=').map_or(rest, |(n, _)| n);
+                    return format!("{flag}{name}=***");
+                }
+            }
+            arg.clone()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs() -> HelmInputs {
+        HelmInputs {
+            release: "web".into(),
+            namespace: Some("shop".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn repository_values_cannot_become_options() {
+        let scratch = tempfile::tempdir().unwrap();
+        let mut i = inputs();
+        i.release = "--post-renderer=/tmp/x".into();
+        assert!(template_args(&i, &scratch, "c").is_err());
+        let mut i = inputs();
+        i.namespace = Some("--post-renderer=/tmp/x".into());
+        assert!(template_args(&i, &scratch, "c").is_err());
+        let mut i = inputs();
+        i.kube_version = Some("--post-renderer=/tmp/x".into());
+        assert!(template_args(&i, &scratch, "c").is_err());
+        let mut i = inputs();
+        i.api_versions = vec!["--post-renderer=/tmp/x".into()];
+        assert!(template_args(&i, &scratch, "c").is_err());
+        let mut i = inputs();
+        i.parameters = vec![("--post-renderer".into(), "x".into(), false)];
+        assert!(template_args(&i, &scratch, "c").is_err());
+        // A value may look like an option: it stays inside its --set= argument.
+        let mut i = inputs();
+        i.parameters = vec![("a".into(), "--post-renderer=/x".into(), false)];
+        let args = template_args(&i, &scratch, "c").unwrap();
+        assert!(args.contains(&"--set=a=--post-renderer=/x".to_string()));
+        assert_eq!(args[args.len() - 3..], ["--", "web", "."]);
+    }
+
+    #[test]
+    fn commas_are_escaped_as_argo_cd_does() {
+        assert_eq!(escape_set_value("a,b"), "a\\,b");
+        assert_eq!(escape_set_value("a\\,b"), "a\\,b");
+        assert_eq!(escape_set_value("{a,b}"), "{a,b}");
+    }
+
+    #[test]
+    fn set_values_are_redacted_per_argument() {
+        let cmd = vec![
+            "helm".to_string(),
+            "--set=password=hunter2 with spaces".to_string(),
+            "--set-string=token=t0k".to_string(),
+            "--values=/x".to_string(),
+        ];
+        assert_eq!(
+            redact_command(&cmd),
+            [
+                "helm",
+                "--set=password=***",
+                "--set-string=token=***",
+                "--values=/x"
+            ]
+        );
     }
 }

@@ -24,7 +24,24 @@ pub enum ParseError {
 }
 
 /// Parses a manifest stream; `List` kinds are flattened into their items, as kubectl does.
+/// Files from a repository are refused past [`yaml::MAX_FILE_BYTES`].
 pub fn parse_objects(file: &str, text: &str, json: bool) -> Result<Vec<Object>, ParseError> {
+    if text.len() > yaml::MAX_FILE_BYTES {
+        return Err(ParseError::Syntax {
+            file: file.into(),
+            format: if json { "JSON" } else { "YAML" },
+            message: format!(
+                "file too large (limit {} MiB)",
+                yaml::MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    parse_stream(file, text, json)
+}
+
+/// Parses what a renderer printed (already bounded by the renderer's output cap, so a chart's
+/// output may be larger than one manifest file may be).
+pub fn parse_stream(file: &str, text: &str, json: bool) -> Result<Vec<Object>, ParseError> {
     let docs = if json {
         serde_json::from_str::<Value>(text)
             .map(|v| vec![v])

@@ -6,6 +6,7 @@ mod directory;
 mod error;
 mod helm;
 mod kustomize;
+mod kustomize_check;
 mod kustomize_options;
 mod manifest;
 mod object;

@@ -36,6 +36,23 @@ pub enum ManifestError {
         /// The field path, e.g. `metadata.name`.
         field: &'static str,
     },
+    /// A field has the wrong type (a number where a string belongs...).
+    #[error("{origin}: field {field} must be a string")]
+    NotAString {
+        /// The document.
+        origin: Origin,
+        /// The field path.
+        field: &'static str,
+    },
+    /// A name, namespace, kind or apiVersion breaks the API server's rules; it is refused here,
+    /// before it can reach a request path or the output.
+    #[error("{origin}: {error}")]
+    InvalidName {
+        /// The document.
+        origin: Origin,
+        /// Which rule it breaks.
+        error: crate::names::NameError,
+    },
 }
 
 /// One Kubernetes object as the repo defines it, not yet sent anywhere.
@@ -61,17 +78,26 @@ impl Object {
         if !body.is_object() {
             return Err(ManifestError::NotAnObject { origin });
         }
+        let fields = [
+            ("/apiVersion", "apiVersion"),
+            ("/kind", "kind"),
+            ("/metadata/name", "metadata.name"),
+            ("/metadata/namespace", "metadata.namespace"),
+        ];
+        for (ptr, field) in fields {
+            if body
+                .pointer(ptr)
+                .is_some_and(|v| !v.is_string() && !v.is_null())
+            {
+                return Err(ManifestError::NotAString { origin, field });
+            }
+        }
         let text = |ptr: &str| {
             body.pointer(ptr)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
         };
-        let required = [
-            ("/apiVersion", "apiVersion"),
-            ("/kind", "kind"),
-            ("/metadata/name", "metadata.name"),
-        ];
-        for (ptr, field) in required {
+        for (ptr, field) in &fields[..3] {
             if text(ptr).is_empty() {
                 return Err(ManifestError::MissingField { origin, field });
             }
@@ -79,6 +105,13 @@ impl Object {
         let namespace = Some(text("/metadata/namespace"))
             .filter(|s| !s.is_empty())
             .map(String::from);
+        let checked = crate::names::api_version(text("/apiVersion"))
+            .and_then(|()| crate::names::kind(text("/kind")))
+            .and_then(|()| crate::names::object_name(text("/metadata/name")))
+            .and_then(|()| namespace.as_deref().map_or(Ok(()), crate::names::namespace));
+        if let Err(error) = checked {
+            return Err(ManifestError::InvalidName { origin, error });
+        }
         Ok(Object {
             api_version: text("/apiVersion").to_string(),
             kind: text("/kind").to_string(),

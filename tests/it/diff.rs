@@ -341,7 +341,7 @@ fn json_and_markdown_outputs() {
     assert_eq!(doc["summary"]["outOfSync"], 1);
     let md = diff(&repo, &["-o", "markdown"]).code(1).stdout;
     assert!(
-        md.contains("### web: OutOfSync (1 added, 0 changed, 0 to prune)"),
+        md.contains("### `web`: OutOfSync (1 added, 0 changed, 0 to prune)"),
         "{md}"
     );
     assert!(md.contains("```diff\n"), "{md}");
