@@ -43,6 +43,8 @@ fn read_options() -> serde_saphyr::Options {
             max_nodes: MAX_NODES_PER_DOCUMENT,
             max_events: 2 * MAX_NODES_PER_DOCUMENT,
             max_reader_input_bytes: Some(MAX_FILE_BYTES * 8),
+            // Anchors are rare in manifests and small when used; an alias bomb is caught early.
+            max_recorded_anchor_events: 200_000,
         },
     }
 }

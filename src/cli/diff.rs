@@ -276,13 +276,13 @@ pub fn markdown(report: &DiffReport) -> String {
         }
         for e in &app.errors {
             out.push_str("error:\n\n");
-            out.push_str(&fenced(e, "text"));
+            out.push_str(&fenced(&terminal_line(e), "text"));
             out.push('\n');
         }
     }
     for e in &report.errors {
         out.push_str("error:\n\n");
-        out.push_str(&fenced(e, "text"));
+        out.push_str(&fenced(&terminal_line(e), "text"));
         out.push('\n');
     }
     let synced = report

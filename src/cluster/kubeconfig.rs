@@ -7,6 +7,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use super::ClusterError;
 use super::error::{auth_reason, one_line};
 
+/// The User-Agent of every request: `kubectl-gitops/<version>`.
+pub const USER_AGENT: &str = concat!("kubectl-gitops/", env!("CARGO_PKG_VERSION"));
+
 /// Where to connect, as given on the command line (kubectl hands these flags to plugins as is).
 #[derive(Debug, Clone, Default)]
 pub struct KubeTarget {
@@ -172,6 +175,12 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
     if let Some(ns) = &target.namespace {
         config.default_namespace = ns.clone();
     }
+    // kube sends no User-Agent; naming ourselves makes our requests visible in audit logs and
+    // server logs, as kubectl's own `kubectl/vX` does.
+    config.headers.push((
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static(USER_AGENT),
+    ));
     let server = config
         .cluster_url
         .to_string()

@@ -58,7 +58,7 @@ pub fn gitops(args: &[&str]) -> Run {
 }
 
 /// The result of a command, with its text decoded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Run {
     /// Exit code (-1 when killed by a signal).
     pub code: i32,

@@ -14,5 +14,6 @@ mod example;
 mod kubeconfig;
 mod plugin;
 mod scope;
+mod security;
 mod tree;
 mod yaml;
