@@ -7,7 +7,10 @@
 //! applied). [`assess_hook`] maps that onto a hook's completion, [`aggregate`] folds an app.
 //!
 //! Built-in checks, each reproducing the Argo CD check named in its file: Deployment,
-//! StatefulSet, DaemonSet, ReplicaSet, Pod and Job. Other kinds have no health yet.
+//! StatefulSet, DaemonSet, ReplicaSet, Pod, Job, PersistentVolumeClaim, Service, Ingress,
+//! HorizontalPodAutoscaler, APIService, CustomResourceDefinition (Argo CD's bundled Lua script)
+//! and Argo Workflow. `Namespace` is our addition (Argo CD has no check for it). Other kinds
+//! have no health, as in Argo CD.
 //!
 //! Where we deliberately differ from Argo CD (each file says why):
 //! - `argocd.argoproj.io/ignore-healthcheck: "true"` gives no health at all, so sync does not wait
@@ -16,15 +19,24 @@
 //!   rollingUpdate partition 0) where Go's typed structs would see nil or "".
 //! - Job conditions count only when `True`; a resumed Job (`Suspended=False`) is still running.
 //! - Pods: init containers' waiting reasons and `InvalidImageName` also mean Degraded.
+//! - CRDs: `Established` not yet reported is Progressing, not Degraded (no race at creation).
 //! - Argo CD aggregates a suspended Job as Healthy and leaves missing objects out of an app's
 //!   health; [`aggregate`] keeps worst-wins for both, so a wave never counts them as done.
 
+mod apiservice;
+mod crd;
 mod daemonset;
 mod deployment;
+mod hpa;
+mod ingress;
 mod job;
+mod namespace;
 mod pod;
+mod pvc;
 mod replicaset;
+mod service;
 mod statefulset;
+mod workflow;
 
 #[cfg(test)]
 mod tests;
@@ -153,7 +165,15 @@ fn own_health(live: &Value) -> Option<Health> {
         ("apps", "DaemonSet") => daemonset::health,
         ("apps", "ReplicaSet") => replicaset::health,
         ("", "Pod") => pod::health,
+        ("", "PersistentVolumeClaim") => pvc::health,
+        ("", "Service") => service::health,
+        ("", "Namespace") => namespace::health,
         ("batch", "Job") => job::health,
+        ("networking.k8s.io" | "extensions", "Ingress") => ingress::health,
+        ("autoscaling", "HorizontalPodAutoscaler") => hpa::health,
+        ("apiregistration.k8s.io", "APIService") => apiservice::health,
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => crd::health,
+        ("argoproj.io", "Workflow") => workflow::health,
         _ => return None,
     };
     Some(check(live))

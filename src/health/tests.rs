@@ -138,12 +138,20 @@ fn every_built_in_kind_has_fixtures() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     for kind in [
+        "apiservice",
+        "crd",
         "daemonset",
         "deployment",
+        "hpa",
+        "ingress",
         "job",
+        "namespace",
         "pod",
+        "pvc",
         "replicaset",
+        "service",
         "statefulset",
+        "workflow",
     ] {
         assert!(
             kinds.iter().any(|k| k == kind),
