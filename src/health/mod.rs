@@ -9,8 +9,9 @@
 //! Built-in checks, each reproducing the Argo CD check named in its file: Deployment,
 //! StatefulSet, DaemonSet, ReplicaSet, Pod, Job, PersistentVolumeClaim, Service, Ingress,
 //! HorizontalPodAutoscaler, APIService, CustomResourceDefinition (Argo CD's bundled Lua script)
-//! and Argo Workflow. `Namespace` is our addition (Argo CD has no check for it). Other kinds
-//! have no health, as in Argo CD.
+//! and Argo Workflow. `Namespace` is our addition (Argo CD has no check for it). Every other kind
+//! goes through [`generic`]: our rule for standard `status.conditions`, where Argo CD has one Lua
+//! script per CRD instead.
 //!
 //! Where we deliberately differ from Argo CD (each file says why):
 //! - `argocd.argoproj.io/ignore-healthcheck: "true"` gives no health at all, so sync does not wait
@@ -27,6 +28,7 @@ mod apiservice;
 mod crd;
 mod daemonset;
 mod deployment;
+mod generic;
 mod hpa;
 mod ingress;
 mod job;
@@ -174,7 +176,7 @@ fn own_health(live: &Value) -> Option<Health> {
         ("apiregistration.k8s.io", "APIService") => apiservice::health,
         ("apiextensions.k8s.io", "CustomResourceDefinition") => crd::health,
         ("argoproj.io", "Workflow") => workflow::health,
-        _ => return None,
+        _ => return generic::health(live),
     };
     Some(check(live))
 }
@@ -241,6 +243,7 @@ struct Condition<'a> {
     status: &'a str,
     reason: &'a str,
     message: &'a str,
+    observed_generation: Option<i64>,
 }
 
 impl<'a> Condition<'a> {
@@ -250,6 +253,7 @@ impl<'a> Condition<'a> {
             status: str_at(v, &["status"]),
             reason: str_at(v, &["reason"]),
             message: str_at(v, &["message"]),
+            observed_generation: opt_int_at(v, &["observedGeneration"]),
         }
     }
 

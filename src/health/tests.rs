@@ -142,6 +142,7 @@ fn every_built_in_kind_has_fixtures() {
         "crd",
         "daemonset",
         "deployment",
+        "generic",
         "hpa",
         "ingress",
         "job",
