@@ -28,6 +28,9 @@ pub struct Metadata {
     /// `metadata.annotations`.
     #[serde(default)]
     pub annotations: std::collections::BTreeMap<String, String>,
+    /// `metadata.finalizers` (Argo CD's resources finalizer makes deletion cascade).
+    #[serde(default)]
+    pub finalizers: Vec<String>,
 }
 
 /// `spec` of an Application.

@@ -453,8 +453,16 @@ impl Resolver<'_> {
         let (children, mut deployable): (Vec<Object>, Vec<Object>) = objects
             .into_iter()
             .partition(|o| o.is_application() || o.is_application_set());
+        let from_fallback = app
+            .spec
+            .destination
+            .namespace
+            .as_deref()
+            .is_none_or(str::is_empty);
         for o in &mut deployable {
+            let had_namespace = o.namespace.is_some();
             scopes.apply(o, dest_ns.as_deref());
+            o.fallback_namespace = from_fallback && !had_namespace && o.namespace.is_some();
         }
         Ok(Rendered {
             sources: infos,
@@ -781,11 +789,16 @@ fn locate_in(mut location: Location, sources: &[SourceInfo]) -> Location {
     location
 }
 
-/// Same group, kind, namespace and name twice: the last one wins, as in Argo CD.
+/// Same group, kind, namespace and name twice: the last one wins, as in Argo CD. Objects named
+/// by the server (`generateName`) are all distinct.
 fn dedupe(objects: Vec<Object>) -> Vec<Object> {
     let mut index: HashMap<(String, String, Option<String>, String), usize> = HashMap::new();
     let mut out: Vec<Object> = Vec::with_capacity(objects.len());
     for o in objects {
+        if o.generate_name.is_some() {
+            out.push(o);
+            continue;
+        }
         let key = (
             o.group().to_string(),
             o.kind.clone(),

@@ -31,6 +31,9 @@ pub struct GlobalArgs {
     /// Namespace for objects that name none and whose app names no destination namespace.
     #[arg(short = 'n', long, global = true, value_name = "NAME")]
     pub namespace: Option<String>,
+    /// Namespace of the app records (inventory, sync history) and locks in each cluster.
+    #[arg(long, global = true, value_name = "NAME", default_value = crate::history::record::DEFAULT_NAMESPACE)]
+    pub records_namespace: String,
     /// Colour output: auto (only on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -78,6 +81,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Show what sync would change in the live cluster (or between two revisions), per app.
     Diff(DiffArgs),
+    /// Apply the tree in order (hooks, sync waves, health waits), and prune what left Git.
+    Sync(SyncArgs),
     /// Print the plugin version and the server version of the current context.
     Version(VersionArgs),
 }
@@ -186,4 +191,74 @@ pub struct DiffArgs {
     /// The newer revision (needs --from).
     #[arg(long, value_name = "REV", requires = "from")]
     pub to: Option<String>,
+}
+
+/// A duration as kubectl writes them: `90s`, `5m`, `1h`, `1m30s`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: u64 = number
+            .parse()
+            .map_err(|_| format!("invalid duration {text:?} (examples: 90s, 5m, 1h30m)"))?;
+        number.clear();
+        total += match c {
+            's' => n,
+            'm' => n * 60,
+            'h' => n * 3600,
+            _ => {
+                return Err(format!(
+                    "invalid duration {text:?} (examples: 90s, 5m, 1h30m)"
+                ));
+            }
+        };
+    }
+    if !number.is_empty() || total == 0 && text != "0s" {
+        return Err(format!(
+            "invalid duration {text:?} (examples: 90s, 5m, 1h30m)"
+        ));
+    }
+    Ok(std::time::Duration::from_secs(total))
+}
+
+/// Arguments of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Where the tree comes from. Sync deploys commits: without --revision it deploys HEAD, and
+    /// refuses when uncommitted edits change what the tree renders.
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Only this app and its child apps (repeatable). Default: every app.
+    #[arg(long = "app", value_name = "NAME")]
+    pub apps: Vec<String>,
+    /// Delete live objects tracked to the apps that left Git (apps with automated.prune prune
+    /// without it).
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the plan (waves, objects, hooks, prunes) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take over fields that another field manager owns, instead of failing on the conflict.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Give up when the sync has not finished (applied and healthy) in this time.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How long to wait for another sync of the same app to finish.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// Requests in flight at once against each API server.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Output format of the result.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
 }

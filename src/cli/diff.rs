@@ -8,10 +8,10 @@ use super::args::{DiffArgs, DiffFormat, GlobalArgs};
 use super::escape::{code_span, fenced, terminal, terminal_line};
 use super::resolve::{ClusterFacts, resolve, resolve_at, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
+use crate::apps::AppTree;
 use crate::cluster::{Catalog, connect};
-use crate::diff::{
-    AppDiff, AppStatus, Change, DiffReport, ObjectChange, diff_revisions, diff_tree,
-};
+use crate::diff::{AppDiff, AppStatus, Change, DiffReport, ObjectChange, diff_revisions, report};
+use crate::plan::{self, Clusters, PlanRequest};
 
 pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> {
     let target = global.target();
@@ -20,6 +20,11 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
             let facts = ClusterFacts::gather(&target);
             let old = resolve_at(&args.tree, &facts, from)?;
             let new = resolve_at(&args.tree, &facts, to)?;
+            for name in &args.apps {
+                if old.tree.get(name).is_none() {
+                    check_apps(&new.tree, std::slice::from_ref(name))?;
+                }
+            }
             diff_revisions(&old.tree, &new.tree, &args.apps)
         }
         (None, None) => {
@@ -31,26 +36,27 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
                 let mut facts = ClusterFacts::from_kubeconfig(&target);
                 facts.learn(&conn, &catalog);
                 let resolved = resolve(&args.tree, &facts)?;
-                Ok::<_, CliError>(
-                    diff_tree(
-                        &conn,
-                        &catalog,
-                        &resolved.tree,
-                        &args.apps,
-                        args.concurrency,
-                    )
-                    .await,
+                check_apps(&resolved.tree, &args.apps)?;
+                let mut clusters = Clusters::from_session(&target, conn, catalog);
+                let plan = plan::build(
+                    &mut clusters,
+                    PlanRequest {
+                        tree: &resolved.tree,
+                        select: &args.apps,
+                        tree_id: &resolved.tree_id,
+                        records_namespace: &global.records_namespace,
+                        force_conflicts: true,
+                        concurrency: args.concurrency,
+                    },
                 )
+                .await;
+                Ok::<_, CliError>(report(&plan))
             })?
         }
         _ => return Err(CliError("--from and --to go together".into())),
     };
-    if let Some(unknown) = args
-        .apps
-        .iter()
-        .find(|a| !report.apps.iter().any(|r| &r.name == *a))
-    {
-        return Err(CliError(format!("app {unknown:?} is not in the tree")));
+    for w in &report.warnings {
+        eprintln!("warning: {}", terminal_line(w));
     }
     match args.output {
         DiffFormat::Text => {
@@ -74,6 +80,18 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
     } else {
         EXIT_OK
     })
+}
+
+/// For an app removed from Git whose objects stay: how many, and why.
+fn orphan_note(app: &AppDiff) -> String {
+    if app.orphaned > 0 {
+        format!(
+            "; {} objects stay, orphaned (its Application had no resources finalizer)",
+            app.orphaned
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// What happens to the object, after its name: the same words in text and markdown.
@@ -130,9 +148,13 @@ fn app_header(app: &AppDiff) -> String {
         AppStatus::Added => format!("+ app {} (added)", terminal_line(&app.name))
             .green()
             .to_string(),
-        AppStatus::Removed => format!("- app {} (removed)", terminal_line(&app.name))
-            .red()
-            .to_string(),
+        AppStatus::Removed => format!(
+            "- app {} (removed{})",
+            terminal_line(&app.name),
+            orphan_note(app)
+        )
+        .red()
+        .to_string(),
         AppStatus::Error => h.red().bold().to_string(),
     }
 }
@@ -158,7 +180,7 @@ pub fn text(report: &DiffReport) -> String {
                     terminal_line(&o.secret_keys.join(", "))
                 ));
             }
-            if matches!(app.status, AppStatus::OutOfSync) {
+            if !matches!(app.status, AppStatus::Added | AppStatus::Removed) {
                 out.push_str(&colored_diff(&o.diff));
             }
         }
@@ -212,6 +234,7 @@ pub fn to_json(report: &DiffReport) -> Value {
                     "pruned": a.count(Change::Pruned),
                 },
                 "errors": a.errors,
+                "orphaned": a.orphaned,
                 "objects": a.objects.iter().map(|o| json!({
                     "group": o.key.group,
                     "kind": o.key.kind,
@@ -240,6 +263,7 @@ pub fn to_json(report: &DiffReport) -> Value {
             "pruned": report.objects_with(Change::Pruned),
         },
         "errors": report.errors,
+        "warnings": report.warnings,
     })
 }
 
@@ -252,7 +276,9 @@ pub fn markdown(report: &DiffReport) -> String {
         let name = code_span(&app.name);
         match app.status {
             AppStatus::Added => out.push_str(&format!("### {name}: new app\n\n")),
-            AppStatus::Removed => out.push_str(&format!("### {name}: app removed\n\n")),
+            AppStatus::Removed => {
+                out.push_str(&format!("### {name}: app removed{}\n\n", orphan_note(app)))
+            }
             AppStatus::OutOfSync => out.push_str(&format!(
                 "### {name}: OutOfSync ({} added, {} changed, {} to prune)\n\n",
                 app.count(Change::Added),
@@ -269,7 +295,7 @@ pub fn markdown(report: &DiffReport) -> String {
                 let keys: Vec<String> = o.secret_keys.iter().map(|k| code_span(k)).collect();
                 out.push_str(&format!("Secret keys changed: {}\n\n", keys.join(", ")));
             }
-            if matches!(app.status, AppStatus::OutOfSync) {
+            if !matches!(app.status, AppStatus::Added | AppStatus::Removed) {
                 out.push_str(&fenced(&o.diff, "diff"));
                 out.push('\n');
             }
@@ -306,4 +332,18 @@ fn markdown_note(o: &ObjectChange) -> String {
         }
         _ => change_note(o),
     }
+}
+
+/// An app named with `--app` must be in the tree.
+pub(super) fn check_apps(tree: &AppTree, apps: &[String]) -> Result<(), CliError> {
+    for name in apps {
+        if tree.get(name).is_none() {
+            let known: Vec<&str> = tree.apps.iter().map(|a| a.name.as_str()).collect();
+            return Err(CliError(format!(
+                "app {name:?} is not in the tree (apps: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod diff;
 mod escape;
 mod render;
 mod resolve;
+mod sync;
 mod tree;
 mod version;
 
@@ -50,6 +51,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Tree(t) => tree::run(&cli.global, t),
         Command::Render(r) => render::run(&cli.global, r),
         Command::Diff(d) => diff::run(&cli.global, d),
+        Command::Sync(s) => sync::run(&cli.global, s),
     }
 }
 

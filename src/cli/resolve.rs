@@ -28,6 +28,13 @@ pub const CONVENTIONAL_ROOTS: &[&str] = &[
 pub struct Resolved {
     /// The tree.
     pub tree: AppTree,
+    /// Which tree this is, for app records: the repository (its first remote, normalised, or
+    /// its path) and the root inside it.
+    pub tree_id: String,
+    /// The commit read, or None for the work tree.
+    pub revision: Option<crate::source::Sha>,
+    /// The repository's work tree, if it has one.
+    pub workdir: Option<PathBuf>,
 }
 
 /// Resolves the tree at a given revision, whatever `--revision` says (for `diff --from/--to`).
@@ -109,7 +116,22 @@ pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliErr
         clusters: facts.clusters.clone(),
     };
     let tree = resolver.resolve(&root);
-    Ok(Resolved { tree })
+    let mut remotes: Vec<String> = repo
+        .remote_urls()
+        .iter()
+        .map(|u| crate::source::normalize_repo_url(u))
+        .collect();
+    remotes.sort();
+    let repo_id = remotes
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| repo.path().display().to_string());
+    Ok(Resolved {
+        tree,
+        tree_id: format!("{repo_id}//{root}"),
+        revision: snapshot.sha(),
+        workdir: repo.workdir().map(Path::to_path_buf),
+    })
 }
 
 /// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs

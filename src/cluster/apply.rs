@@ -31,15 +31,25 @@ pub enum ApplyError {
     InvalidName(#[from] crate::names::NameError),
 }
 
+/// How an apply is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApplyParams {
+    /// Ask the server what it would store, changing nothing.
+    pub dry_run: bool,
+    /// Take ownership of fields other managers own, as `--force-conflicts` does.
+    pub force: bool,
+    /// Strict field validation (unknown or duplicate fields are errors), as kubectl's default;
+    /// false is Argo CD's `Validate=false`.
+    pub validate: bool,
+}
+
 /// Server-side applies `object` (dry run or for real) and returns what the server would store.
-/// `force` takes ownership of fields other managers own, as `--force-conflicts` does.
 pub async fn server_side_apply(
     conn: &Connection,
     resource: &ApiResource,
     namespace: Option<&str>,
     object: &Value,
-    dry_run: bool,
-    force: bool,
+    how: ApplyParams,
 ) -> Result<Value, ApplyError> {
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
     super::paths::check(namespace, Some(name))?;
@@ -48,13 +58,19 @@ pub async fn server_side_apply(
         None => Api::all_with(conn.client.clone(), resource),
     };
     let mut params = PatchParams::apply(FIELD_MANAGER);
-    if force {
+    if how.force {
         params = params.force();
     }
-    if dry_run {
+    if how.dry_run {
         params = params.dry_run();
     }
-    match api.patch(name, &params, &Patch::Apply(object)).await {
+    params.field_validation = Some(if how.validate {
+        kube::api::ValidationDirective::Strict
+    } else {
+        kube::api::ValidationDirective::Ignore
+    });
+    let patch = Patch::Apply(object);
+    match super::retry::retrying(|| api.patch(name, &params, &patch)).await {
         Ok(obj) => serde_json::to_value(&obj).map_err(|e| ApplyError::Transport(e.to_string())),
         Err(kube::Error::Api(s))
             if s.code == 404 && namespace.is_some() && s.message.contains("namespaces") =>

@@ -22,6 +22,9 @@ pub struct KindScope {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     by_gvk: HashMap<(String, String, String), (ApiResource, bool)>,
+    /// The recommended version of each group and kind, for objects known only by group and
+    /// kind (an app's inventory, kept across syncs and versions).
+    by_gk: HashMap<(String, String), (ApiResource, bool)>,
 }
 
 impl Catalog {
@@ -36,6 +39,7 @@ impl Catalog {
                 .map_err(|e| conn.error(e, "discover API resources"))?,
         };
         let mut by_gvk = HashMap::new();
+        let mut by_gk = HashMap::new();
         for group in discovery.groups() {
             for version in group.versions() {
                 for (res, caps) in group.versioned_resources(version) {
@@ -43,8 +47,35 @@ impl Catalog {
                     by_gvk.insert(key, (res, caps.scope == Scope::Namespaced));
                 }
             }
+            for (res, caps) in group.recommended_resources() {
+                let key = (res.group.clone(), res.kind.clone());
+                by_gk.insert(key, (res, caps.scope == Scope::Namespaced));
+            }
         }
-        Ok(Catalog { by_gvk })
+        Ok(Catalog { by_gvk, by_gk })
+    }
+
+    /// The recommended resource for a group and kind, if the server serves the kind.
+    pub fn resolve_group_kind(&self, group: &str, kind: &str) -> Option<(&ApiResource, bool)> {
+        self.by_gk
+            .get(&(group.to_string(), kind.to_string()))
+            .map(|(r, n)| (r, *n))
+    }
+
+    /// Adds a kind learned after discovery (a CRD this run created), so later lookups find it.
+    pub fn learn(&mut self, resource: ApiResource, namespaced: bool) {
+        self.by_gk.insert(
+            (resource.group.clone(), resource.kind.clone()),
+            (resource.clone(), namespaced),
+        );
+        self.by_gvk.insert(
+            (
+                resource.group.clone(),
+                resource.version.clone(),
+                resource.kind.clone(),
+            ),
+            (resource, namespaced),
+        );
     }
 
     /// The resource and scope for an `apiVersion` and `kind`, if the server serves them.

@@ -139,12 +139,31 @@ pub struct Connection {
     pub server: String,
     /// The namespace for objects that name none (`-n`, else the context's, else `default`).
     pub namespace: String,
+    /// The kubeconfig user entry of the context (for records when the server cannot say).
+    pub user: String,
 }
 
 impl Connection {
     /// Classifies an error from a request made through this connection.
     pub fn error(&self, err: kube::Error, action: &str) -> ClusterError {
         ClusterError::from_kube(err, &self.context, &self.server, action)
+    }
+
+    /// Who the server takes us for (`SelfSubjectReview`, as `kubectl auth whoami`), else the
+    /// kubeconfig's user entry: the name sync records write.
+    pub async fn whoami(&self) -> String {
+        use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+        let api: kube::Api<SelfSubjectReview> = kube::Api::all(self.client.clone());
+        let review = SelfSubjectReview::default();
+        match api.create(&Default::default(), &review).await {
+            Ok(r) => r
+                .status
+                .and_then(|s| s.user_info)
+                .and_then(|u| u.username)
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| self.user.clone()),
+            Err(_) => self.user.clone(),
+        }
     }
 
     /// The server's version (`/version`).
@@ -162,6 +181,14 @@ impl Connection {
 pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
     let loaded = load_kubeconfig(target.kubeconfig.as_deref())?;
     let context = loaded.context_name(target.context.as_deref())?;
+    let user = loaded
+        .config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.clone())
+        .unwrap_or_default();
     let options = KubeConfigOptions {
         context: Some(context.clone()),
         ..Default::default()
@@ -203,6 +230,7 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
         context,
         server,
         namespace,
+        user,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, stream};
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::discovery::ApiResource;
 use serde_json::Value;
@@ -48,35 +48,50 @@ pub struct ListTarget {
 }
 
 /// Lists every target with at most `concurrency` requests in flight; objects come back as
-/// JSON with `apiVersion` and `kind` set.
+/// JSON with `apiVersion` and `kind` set. The first failure fails the whole call.
 pub async fn list_objects(
     conn: &Connection,
     targets: Vec<ListTarget>,
     concurrency: usize,
 ) -> Result<HashMap<ObjectKey, Value>, ClusterError> {
-    let lists: Vec<Vec<Value>> = stream::iter(targets)
-        .map(|t| list_one(conn, t))
-        .buffer_unordered(concurrency.max(1))
-        .try_collect()
-        .await?;
     let mut out = HashMap::new();
-    for obj in lists.into_iter().flatten() {
-        let key = ObjectKey {
-            group: obj["apiVersion"]
-                .as_str()
-                .and_then(|v| v.rsplit_once('/'))
-                .map_or("", |(g, _)| g)
-                .to_string(),
-            kind: obj["kind"].as_str().unwrap_or_default().to_string(),
-            namespace: obj["metadata"]["namespace"].as_str().map(String::from),
-            name: obj["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        };
-        out.insert(key, obj);
+    for result in list_each(conn, targets, concurrency).await {
+        for obj in result? {
+            out.insert(key_of(&obj), obj);
+        }
     }
     Ok(out)
+}
+
+/// Lists every target, each with its own result (in the order given), so one refused LIST
+/// fails only what depends on it.
+pub async fn list_each(
+    conn: &Connection,
+    targets: Vec<ListTarget>,
+    concurrency: usize,
+) -> Vec<Result<Vec<Value>, ClusterError>> {
+    stream::iter(targets)
+        .map(|t| list_one(conn, t))
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// The key of a listed object (its type fields set by the lister).
+pub fn key_of(obj: &Value) -> ObjectKey {
+    ObjectKey {
+        group: obj["apiVersion"]
+            .as_str()
+            .and_then(|v| v.rsplit_once('/'))
+            .map_or("", |(g, _)| g)
+            .to_string(),
+        kind: obj["kind"].as_str().unwrap_or_default().to_string(),
+        namespace: obj["metadata"]["namespace"].as_str().map(String::from),
+        name: obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 async fn list_one(conn: &Connection, target: ListTarget) -> Result<Vec<Value>, ClusterError> {
@@ -88,7 +103,7 @@ async fn list_one(conn: &Connection, target: ListTarget) -> Result<Vec<Value>, C
     let mut out = Vec::new();
     let mut params = ListParams::default().limit(500);
     loop {
-        let page = match api.list(&params).await {
+        let page = match super::retry::retrying(|| api.list(&params)).await {
             Ok(p) => p,
             // A namespace that does not exist yet simply holds nothing.
             Err(kube::Error::Api(s)) if s.code == 404 => return Ok(out),

@@ -5,11 +5,15 @@ mod apply;
 mod discovery;
 mod error;
 mod kubeconfig;
+pub mod lease;
 mod live;
+mod objects;
 mod paths;
+mod retry;
 
-pub use apply::{ApplyError, FIELD_MANAGER, server_side_apply};
+pub use apply::{ApplyError, ApplyParams, FIELD_MANAGER, server_side_apply};
 pub use discovery::{Catalog, KindScope};
 pub use error::ClusterError;
 pub use kubeconfig::{Connection, KubeTarget, LoadedKubeconfig, connect, load_kubeconfig};
-pub use live::{ListTarget, ObjectKey, list_objects};
+pub use live::{ListTarget, ObjectKey, key_of, list_each, list_objects};
+pub use objects::{Propagation, create, delete, get, replace};

@@ -30,7 +30,7 @@ mod report;
 mod revisions;
 mod text;
 
-pub use cluster::diff_tree;
+pub use cluster::report;
 pub use compare::{Comparison, compare};
 pub use drift::{drift_managers, parse_rfc3339};
 pub use fields::{FieldSet, FieldsError, PathElement};
@@ -41,7 +41,7 @@ pub use jq::JqPathExpression;
 pub use mask::{SecretChanges, mask_secrets};
 pub use noop::apply_is_noop;
 pub use normalize::normalize;
-pub use object::TRACKING_ANNOTATION;
+pub(crate) use object::{compare_pair, ignore_rules};
 pub use pointer::{JsonPointer, PointerError};
 pub use report::{AppDiff, AppStatus, Change, DiffReport, ObjectChange};
 pub use revisions::diff_revisions;

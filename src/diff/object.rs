@@ -7,10 +7,8 @@ use super::report::{Change, ObjectChange};
 use super::{DiffKind, IgnoreRule, compare, drift_managers, parse_ignore_differences};
 use crate::apps::AppNode;
 use crate::cluster::{FIELD_MANAGER, ObjectKey};
+use crate::plan::tracking::without_tracking;
 use crate::render::Object;
-
-/// Argo CD's tracking annotation: `<app>:<group>/<kind>:<namespace>/<name>`.
-pub const TRACKING_ANNOTATION: &str = "argocd.argoproj.io/tracking-id";
 
 /// Managers that apply what Git says. A difference in a field they own is a change in Git (or a
 /// sync not yet run); one owned by any other manager was made by hand or by a controller.
@@ -33,13 +31,13 @@ pub(super) fn object_key(o: &Object) -> ObjectKey {
 }
 
 /// An app's `ignoreDifferences`, parsed (jq compiled) once for all its objects.
-pub(super) fn ignore_rules(app: &AppNode) -> Result<Vec<IgnoreRule>, String> {
+pub(crate) fn ignore_rules(app: &AppNode) -> Result<Vec<IgnoreRule>, String> {
     parse_ignore_differences(&Value::Array(app.app.spec.ignore_differences.clone()))
-        .map_err(|e| format!("app {:?}: spec.ignoreDifferences: {e}", app.name))
+        .map_err(|e| format!("spec.ignoreDifferences: {e}"))
 }
 
 /// Compares desired and live (either may be absent); None when they agree.
-pub(super) fn compare_pair(
+pub(crate) fn compare_pair(
     key: &ObjectKey,
     desired: Option<&Value>,
     live: Option<&Value>,
@@ -112,88 +110,10 @@ fn label_imperative_kubectl(managed: Option<&Value>) -> Value {
     Value::Array(entries)
 }
 
-fn without_tracking(obj: &Value) -> Value {
-    let mut obj = obj.clone();
-    if let Some(ann) = obj
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
-        ann.remove(TRACKING_ANNOTATION);
-    }
-    obj
-}
-
-/// The app a live object is tracked to, if its tracking annotation describes this very object
-/// (a copied annotation does not count) and no owner reference makes it someone else's.
-pub(super) fn tracked_app(obj: &Value, key: &ObjectKey) -> Option<String> {
-    if obj
-        .pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .is_some_and(|o| !o.is_empty())
-    {
-        return None;
-    }
-    let id = obj
-        .pointer("/metadata/annotations")?
-        .get(TRACKING_ANNOTATION)?
-        .as_str()?;
-    let (app, rest) = id.split_once(':')?;
-    let (gk, ns_name) = rest.split_once(':')?;
-    let (group, kind) = gk.split_once('/')?;
-    let (ns, name) = ns_name.split_once('/')?;
-    // Cluster-scoped objects carry the app's destination namespace in that slot.
-    let same_ns = key.namespace.as_deref().is_none_or(|k| k == ns);
-    if group != key.group || kind != key.kind || name != key.name || !same_ns {
-        return None;
-    }
-    // Apps outside Argo CD's namespace are written `<namespace>_<app>`.
-    Some(app.rsplit_once('_').map_or(app, |(_, a)| a).to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn key(ns: Option<&str>) -> ObjectKey {
-        ObjectKey {
-            group: "".into(),
-            kind: "ConfigMap".into(),
-            namespace: ns.map(String::from),
-            name: "c".into(),
-        }
-    }
-
-    fn with_id(id: &str) -> Value {
-        json!({"metadata": {"annotations": {TRACKING_ANNOTATION: id}}})
-    }
-
-    #[test]
-    fn tracking_annotation_must_describe_the_object_itself() {
-        assert_eq!(
-            tracked_app(&with_id("web:/ConfigMap:ns/c"), &key(Some("ns"))).as_deref(),
-            Some("web")
-        );
-        assert_eq!(
-            tracked_app(&with_id("argocd_web:/ConfigMap:ns/c"), &key(Some("ns"))).as_deref(),
-            Some("web")
-        );
-        assert_eq!(
-            tracked_app(&with_id("web:/ConfigMap:ns/other"), &key(Some("ns"))),
-            None
-        );
-        assert_eq!(
-            tracked_app(&with_id("web:/ConfigMap:other/c"), &key(Some("ns"))),
-            None
-        );
-        assert_eq!(
-            tracked_app(&with_id("web:/ConfigMap:dest/c"), &key(None)).as_deref(),
-            Some("web")
-        );
-        let mut owned = with_id("web:/ConfigMap:ns/c");
-        owned["metadata"]["ownerReferences"] = json!([{"name": "x"}]);
-        assert_eq!(tracked_app(&owned, &key(Some("ns"))), None);
-    }
 
     #[test]
     fn kubectl_scale_is_drift_but_kubectl_server_side_apply_is_not() {
@@ -219,7 +139,14 @@ mod tests {
     fn tracking_annotation_alone_is_no_difference() {
         let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"a": "b"}});
         let mut desired = live.clone();
-        desired["metadata"]["annotations"] = json!({TRACKING_ANNOTATION: "web:/ConfigMap:ns/c"});
-        assert!(compare_pair(&key(Some("ns")), Some(&desired), Some(&live), &[]).is_none());
+        desired["metadata"]["annotations"] =
+            json!({crate::plan::tracking::TRACKING_ANNOTATION: "web:/ConfigMap:ns/c"});
+        let key = ObjectKey {
+            group: "".into(),
+            kind: "ConfigMap".into(),
+            namespace: Some("ns".into()),
+            name: "c".into(),
+        };
+        assert!(compare_pair(&key, Some(&desired), Some(&live), &[]).is_none());
     }
 }

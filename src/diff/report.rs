@@ -85,6 +85,9 @@ pub struct AppDiff {
     pub objects: Vec<ObjectChange>,
     /// Errors met while comparing this app (object-level errors name the object).
     pub errors: Vec<String>,
+    /// For an app that left Git without Argo CD's resources finalizer: how many of its objects
+    /// stay in the cluster, untracked.
+    pub orphaned: usize,
 }
 
 impl AppDiff {
@@ -103,6 +106,15 @@ impl AppDiff {
                 self.count(Change::Changed),
                 self.count(Change::Pruned)
             ),
+            AppStatus::Removed if self.orphaned > 0 => format!(
+                "{}: removed from Git; {} objects stay (orphaned: its Application had no resources finalizer)",
+                self.name, self.orphaned
+            ),
+            AppStatus::Removed => format!(
+                "{}: removed from Git ({} to prune)",
+                self.name,
+                self.count(Change::Pruned)
+            ),
             s => format!("{}: {}", self.name, s.as_str()),
         }
     }
@@ -115,6 +127,8 @@ pub struct DiffReport {
     pub apps: Vec<AppDiff>,
     /// Errors not tied to one app (tree errors).
     pub errors: Vec<String>,
+    /// Warnings (unknown sync options, shared objects, skipped destinations).
+    pub warnings: Vec<String>,
 }
 
 impl DiffReport {

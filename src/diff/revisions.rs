@@ -57,6 +57,7 @@ fn compare_apps(old: Option<&AppNode>, new: Option<&AppNode>) -> AppDiff {
         status: AppStatus::Synced,
         objects: Vec::new(),
         errors: Vec::new(),
+        orphaned: 0,
     };
     let keys: Vec<&ObjectKey> = after
         .keys()

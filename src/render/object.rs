@@ -62,10 +62,15 @@ pub struct Object {
     pub api_version: String,
     /// `kind`, e.g. `Deployment`.
     pub kind: String,
-    /// `metadata.name`.
+    /// `metadata.name`; empty only for an object named by `generateName` (hooks).
     pub name: String,
+    /// `metadata.generateName`, when the object has no name of its own.
+    pub generate_name: Option<String>,
     /// `metadata.namespace`, after defaulting (None for cluster-scoped objects).
     pub namespace: Option<String>,
+    /// The namespace came from `-n` or the kubeconfig context, because neither the manifest
+    /// nor the app's destination names one: fine to render, refused by sync as by Argo CD.
+    pub fallback_namespace: bool,
     /// The whole object.
     pub body: Value,
     /// Where it was defined.
@@ -83,6 +88,7 @@ impl Object {
             ("/kind", "kind"),
             ("/metadata/name", "metadata.name"),
             ("/metadata/namespace", "metadata.namespace"),
+            ("/metadata/generateName", "metadata.generateName"),
         ];
         for (ptr, field) in fields {
             if body
@@ -97,17 +103,30 @@ impl Object {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
         };
-        for (ptr, field) in &fields[..3] {
+        for (ptr, field) in &fields[..2] {
             if text(ptr).is_empty() {
                 return Err(ManifestError::MissingField { origin, field });
             }
+        }
+        // Hooks are often named by the server (`generateName`); everything else needs a name.
+        let generate_name = Some(text("/metadata/generateName"))
+            .filter(|s| !s.is_empty() && text("/metadata/name").is_empty())
+            .map(String::from);
+        if text("/metadata/name").is_empty() && generate_name.is_none() {
+            return Err(ManifestError::MissingField {
+                origin,
+                field: "metadata.name",
+            });
         }
         let namespace = Some(text("/metadata/namespace"))
             .filter(|s| !s.is_empty())
             .map(String::from);
         let checked = crate::names::api_version(text("/apiVersion"))
             .and_then(|()| crate::names::kind(text("/kind")))
-            .and_then(|()| crate::names::object_name(text("/metadata/name")))
+            .and_then(|()| match &generate_name {
+                Some(g) => crate::names::generate_name(g),
+                None => crate::names::object_name(text("/metadata/name")),
+            })
             .and_then(|()| namespace.as_deref().map_or(Ok(()), crate::names::namespace));
         if let Err(error) = checked {
             return Err(ManifestError::InvalidName { origin, error });
@@ -116,7 +135,9 @@ impl Object {
             api_version: text("/apiVersion").to_string(),
             kind: text("/kind").to_string(),
             name: text("/metadata/name").to_string(),
+            generate_name,
             namespace,
+            fallback_namespace: false,
             body,
             origin,
         })
@@ -154,11 +175,16 @@ impl Object {
             .as_str()
     }
 
-    /// `Kind/namespace/name` (or `Kind/name`), how the object is named in messages.
+    /// `Kind namespace/name` (or `Kind name`), how every message names an object (as
+    /// `ObjectKey::display_name` does); a generated name shows as its prefix and `*`.
     pub fn display_name(&self) -> String {
+        let name = match &self.generate_name {
+            Some(g) => format!("{g}*"),
+            None => self.name.clone(),
+        };
         match &self.namespace {
-            Some(ns) => format!("{}/{}/{}", self.kind, ns, self.name),
-            None => format!("{}/{}", self.kind, self.name),
+            Some(ns) => format!("{} {}/{}", self.kind, ns, name),
+            None => format!("{} {}", self.kind, name),
         }
     }
 

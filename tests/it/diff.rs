@@ -255,7 +255,7 @@ fn a_kind_unknown_to_cluster_and_tree_is_an_error_naming_the_object() {
     let out = diff(&repo, &[]).code(2);
     assert!(
         out.stderr.contains(&format!(
-            "app \"ghosts\": Ghost {}/boo (ghosts/g.yaml (document 1)): nothere.example.com/v1 Ghost is not served by the cluster and no CustomResourceDefinition in the tree defines it",
+            "app \"ghosts\": Ghost {}/boo (ghosts/g.yaml (document 1)): nothere.example.com/v1 Ghost is not served by the cluster of context \"kgitops-test\" and no CustomResourceDefinition in the tree defines it",
             ns.name
         )),
         "{out:#?}"

@@ -46,7 +46,7 @@ fn example_homelab_tree() {
             expect("blog", "kustomize", 4, 0),
             expect("chat", "directory", 4, 0),
             expect("files", "directory", 2, 0),
-            expect("gateway", "directory", 7, -1),
+            expect("gateway", "directory", 7, 0),
         ]
     );
     assert_eq!(tree["apps"][3]["generatedBy"], "files");

@@ -1,0 +1,497 @@
+//! `kubectl gitops sync`: lock, plan, execute, and report; `--dry-run` prints the plan.
+
+use std::io::{IsTerminal, Write};
+
+use colored::Colorize;
+use serde_json::json;
+
+use super::args::{GlobalArgs, OutputFormat, SyncArgs};
+use super::diff::check_apps;
+use super::escape::{json_pretty, terminal_line};
+use super::resolve::{ClusterFacts, Resolved, resolve, use_color};
+use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
+use crate::apps::AppTree;
+use crate::cluster::lease::holder_identity;
+use crate::cluster::{Catalog, connect};
+use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
+use crate::sync::{self, AppOutcome, Event, Events, SyncReport, SyncRequest};
+
+pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> {
+    let target = global.target();
+    colored::control::set_override(use_color(global.color));
+    let rt = runtime()?;
+    rt.block_on(async {
+        let conn = connect(&target).await?;
+        let catalog = Catalog::discover(&conn).await?;
+        let mut facts = ClusterFacts::from_kubeconfig(&target);
+        facts.learn(&conn, &catalog);
+        // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
+        let mut tree_args = args.tree.clone();
+        let named_revision = tree_args.revision.is_some();
+        tree_args.revision.get_or_insert_with(|| "HEAD".into());
+        let resolved = resolve(&tree_args, &facts)?;
+        check_apps(&resolved.tree, &args.apps)?;
+        if !named_revision {
+            refuse_uncommitted(&args.tree, &facts, &resolved)?;
+        }
+        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+        let request = |force| PlanRequest {
+            tree: &resolved.tree,
+            select: &args.apps,
+            tree_id: &resolved.tree_id,
+            records_namespace: &global.records_namespace,
+            force_conflicts: force,
+            concurrency: args.concurrency,
+        };
+        if args.dry_run {
+            let plan = plan::build(&mut clusters, request(args.force_conflicts)).await;
+            print_plan(&plan, args, &resolved)?;
+            return Ok(
+                if plan.render_failed() || plan.apps.iter().any(|a| !a.errors.is_empty()) {
+                    EXIT_ERROR
+                } else {
+                    EXIT_OK
+                },
+            );
+        }
+        let user = conn.whoami().await;
+        let locks = sync::lock_apps(
+            &mut clusters,
+            &resolved.tree,
+            &args.apps,
+            &global.records_namespace,
+            &holder_identity(&user),
+            args.lock_timeout,
+        )
+        .await
+        .map_err(|e| CliError(e.to_string()))?;
+        // The plan is built under the locks, so no other sync changes what it saw.
+        let plan = plan::build(&mut clusters, request(args.force_conflicts)).await;
+        let req = SyncRequest {
+            prune: args.prune,
+            force_conflicts: args.force_conflicts,
+            timeout: args.timeout,
+            concurrency: args.concurrency,
+            records_namespace: global.records_namespace.clone(),
+            tree_id: resolved.tree_id.clone(),
+            operation: "sync".into(),
+            user,
+            hooks: true,
+            revision: resolved.revision.map(|s| s.to_string()),
+        };
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let printer = tokio::spawn(print_events(rx));
+        let report = sync::run(&clusters, &plan, &req, Events::new(tx)).await;
+        let _ = printer.await;
+        locks.release().await;
+        print_report(&report, args.output)?;
+        Ok(exit_code(&report, &plan))
+    })
+}
+
+fn exit_code(report: &SyncReport, plan: &Plan) -> u8 {
+    if plan.render_failed() {
+        EXIT_ERROR
+    } else if report.succeeded() {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERENT
+    }
+}
+
+/// Refuses to deploy HEAD when the work tree has edits that change what the tree renders:
+/// the user would think they deployed what they see. Edits that change nothing rendered (a
+/// README) are fine.
+fn refuse_uncommitted(
+    tree_args: &super::args::TreeArgs,
+    facts: &ClusterFacts,
+    head: &Resolved,
+) -> Result<(), CliError> {
+    let Some(workdir) = &head.workdir else {
+        return Ok(());
+    };
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .current_dir(workdir)
+        .output();
+    if let Ok(out) = &status
+        && out.status.success()
+        && out.stdout.is_empty()
+    {
+        return Ok(());
+    }
+    let work = resolve(tree_args, facts)?;
+    let changed = differing_apps(&head.tree, &work.tree);
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(CliError(format!(
+        "the work tree has uncommitted changes to what app{} {} render{}: sync deploys commits; commit them, or pass --revision to deploy a commit as it is",
+        if changed.len() == 1 { "" } else { "s" },
+        changed
+            .iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if changed.len() == 1 { "s" } else { "" }
+    )))
+}
+
+/// Apps whose rendered objects, children or errors differ between two trees.
+fn differing_apps(a: &AppTree, b: &AppTree) -> Vec<String> {
+    let mut names: Vec<&str> = a.apps.iter().map(|x| x.name.as_str()).collect();
+    names.extend(b.apps.iter().map(|x| x.name.as_str()));
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| match (a.get(n), b.get(n)) {
+            (Some(x), Some(y)) => {
+                x.children != y.children
+                    || x.error != y.error
+                    || x.objects.len() != y.objects.len()
+                    || x.objects
+                        .iter()
+                        .zip(&y.objects)
+                        .any(|(p, q)| p.body != q.body)
+            }
+            _ => true,
+        })
+        .map(String::from)
+        .collect()
+}
+
+/// Shows progress on stderr: one line per event; on a terminal the wait line is redrawn in
+/// place rather than repeated.
+async fn print_events(mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
+    let live = std::io::stderr().is_terminal();
+    let mut status_shown = false;
+    while let Some(e) = rx.recv().await {
+        let mut err = std::io::stderr().lock();
+        let line = match &e {
+            Event::AppStarted { app, context } => format!("[{app}] syncing to context {context}"),
+            Event::Wave {
+                app,
+                wave,
+                objects,
+                children,
+            } => {
+                let kids = if *children > 0 {
+                    format!(
+                        ", {children} child app{}",
+                        if *children == 1 { "" } else { "s" }
+                    )
+                } else {
+                    String::new()
+                };
+                format!("[{app}] wave {wave}: {objects} to apply{kids}")
+            }
+            Event::Applied { app, object, how } => format!("[{app}] {object} {how}"),
+            Event::Prerequisite {
+                app,
+                object,
+                reason,
+            } => format!("[{app}] {object} applied first ({reason})"),
+            Event::Waiting {
+                app,
+                pending,
+                first,
+            } => {
+                let text = format!("[{app}] waiting for {pending} to be healthy: {first}");
+                if live {
+                    let _ = write!(err, "\r\x1b[2K{}", terminal_line(&text));
+                    let _ = err.flush();
+                    status_shown = true;
+                    continue;
+                }
+                text
+            }
+            Event::HookStarted { app, phase, object } => {
+                format!("[{app}] {phase} hook {object} started")
+            }
+            Event::HookFinished {
+                app,
+                object,
+                succeeded,
+            } => format!(
+                "[{app}] hook {object} {}",
+                if *succeeded { "succeeded" } else { "failed" }
+            ),
+            Event::Pruned { app, object } => format!("[{app}] {object} pruned"),
+            Event::AppFinished {
+                app,
+                succeeded,
+                summary,
+            } => {
+                if *succeeded {
+                    format!("[{app}] synced: {summary}")
+                } else {
+                    format!("[{app}] FAILED: {summary}")
+                }
+            }
+            Event::Warning(w) => format!("warning: {w}"),
+        };
+        if status_shown {
+            let _ = write!(err, "\r\x1b[2K");
+            status_shown = false;
+        }
+        let _ = writeln!(err, "{}", terminal_line(&line));
+    }
+    if status_shown {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+}
+
+fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliError> {
+    match output {
+        OutputFormat::Json => {
+            println!("{}", json_pretty(report)?);
+        }
+        OutputFormat::Text => {
+            let header = ["APP", "RESULT", "APPLIED", "PRUNED", "HOOKS", "TIME"];
+            let rows: Vec<[String; 6]> = report
+                .apps
+                .iter()
+                .map(|a| {
+                    [
+                        terminal_line(&a.name),
+                        a.outcome.as_str().to_string(),
+                        a.applied.to_string(),
+                        a.pruned.to_string(),
+                        a.hooks.to_string(),
+                        format!("{:.1}s", a.seconds),
+                    ]
+                })
+                .collect();
+            let mut widths = header.map(str::len);
+            for r in &rows {
+                for (w, c) in widths.iter_mut().zip(r) {
+                    *w = (*w).max(c.chars().count());
+                }
+            }
+            let line = |cells: &[String]| {
+                let mut out = String::new();
+                for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+                    if i + 1 == cells.len() {
+                        out.push_str(c);
+                    } else {
+                        out.push_str(&format!("{c:<w$}  "));
+                    }
+                }
+                out
+            };
+            println!("{}", line(&header.map(String::from)));
+            for (r, a) in rows.iter().zip(&report.apps) {
+                let text = line(r);
+                let text = match a.outcome {
+                    AppOutcome::Synced => text.normal().to_string(),
+                    AppOutcome::Failed => text.red().bold().to_string(),
+                    AppOutcome::Skipped => text.yellow().to_string(),
+                };
+                println!("{text}");
+            }
+            for a in &report.apps {
+                if let Some(m) = &a.message {
+                    println!("{}: {}", terminal_line(&a.name), terminal_line(m));
+                }
+                if a.not_pruned > 0 {
+                    println!(
+                        "{}: {} object{} left Git and {} not pruned (use --prune; Prune=false objects stay)",
+                        terminal_line(&a.name),
+                        a.not_pruned,
+                        if a.not_pruned == 1 { "" } else { "s" },
+                        if a.not_pruned == 1 { "was" } else { "were" }
+                    );
+                }
+            }
+            for r in &report.removed {
+                println!(
+                    "{}: removed from Git; its {} objects were {}",
+                    terminal_line(&r.name),
+                    r.objects,
+                    match r.fate {
+                        "deleted" => "deleted (its Application had the resources finalizer)",
+                        "orphaned" => "left in the cluster, orphaned (no resources finalizer)",
+                        _ => "kept (use --prune)",
+                    }
+                );
+            }
+            if let Some(p) = &report.prune_skipped {
+                println!("{}", terminal_line(p));
+            }
+            let failed = report
+                .apps
+                .iter()
+                .filter(|a| a.outcome == AppOutcome::Failed)
+                .count();
+            let synced = report
+                .apps
+                .iter()
+                .filter(|a| a.outcome == AppOutcome::Synced)
+                .count();
+            let rev = report
+                .revision
+                .as_deref()
+                .map(|r| format!(" at {}", &r[..r.len().min(12)]))
+                .unwrap_or_default();
+            println!(
+                "Summary: {} app{}{rev}: {synced} synced, {failed} failed, {} skipped in {:.1}s",
+                report.apps.len(),
+                if report.apps.len() == 1 { "" } else { "s" },
+                report.apps.len() - synced - failed,
+                report.seconds
+            );
+        }
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {}", terminal_line(w));
+    }
+    for e in &report.errors {
+        eprintln!("error: {}", terminal_line(e));
+    }
+    Ok(())
+}
+
+fn action_word(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Unchanged => "unchanged",
+    }
+}
+
+/// `--dry-run`: the plan, as sync would run it.
+fn print_plan(plan: &Plan, args: &SyncArgs, resolved: &Resolved) -> Result<(), CliError> {
+    let prune = |a: &plan::AppPlan| args.prune || a.automation.prune;
+    if args.output == OutputFormat::Json {
+        let apps: Vec<_> = plan
+            .apps
+            .iter()
+            .map(|a| {
+                json!({
+                    "name": a.name,
+                    "context": a.context,
+                    "wave": a.wave,
+                    "errors": a.errors,
+                    "steps": a.steps.iter().map(|s| json!({
+                        "group": s.key.group, "kind": s.key.kind,
+                        "namespace": s.key.namespace, "name": s.key.name,
+                        "wave": s.wave, "action": action_word(s.action),
+                        "changed": s.change.is_some(),
+                    })).collect::<Vec<_>>(),
+                    "hooks": a.hooks.iter().map(|h| json!({
+                        "kind": h.key.kind, "namespace": h.key.namespace,
+                        "name": h.generate_name.as_deref().map_or(h.key.name.clone(), |g| format!("{g}*")),
+                        "phases": h.phases.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                        "wave": h.wave,
+                    })).collect::<Vec<_>>(),
+                    "prunes": a.prunes.iter().map(|p| json!({
+                        "group": p.key.group, "kind": p.key.kind,
+                        "namespace": p.key.namespace, "name": p.key.name,
+                        "wave": p.wave, "skip": p.skip || !prune(a),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let doc = json!({
+            "revision": resolved.revision.map(|s| s.to_string()),
+            "apps": apps,
+            "removed": plan.removed.iter().map(|r| json!({
+                "name": r.name, "cascade": r.cascade, "objects": r.objects.len(),
+            })).collect::<Vec<_>>(),
+            "errors": plan.errors,
+        });
+        println!("{}", json_pretty(&doc)?);
+        return Ok(());
+    }
+    let rev = resolved
+        .revision
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "the work tree".into());
+    println!("Plan for {rev} (dry run: nothing is changed)");
+    for a in &plan.apps {
+        println!(
+            "{} (wave {}) -> {}",
+            terminal_line(&a.name).bold(),
+            a.wave,
+            a.context.as_deref().unwrap_or("no matching context")
+        );
+        for e in &a.errors {
+            println!("  error: {}", terminal_line(e).red());
+        }
+        if let Some(ns) = &a.create_namespace {
+            println!(
+                "  create Namespace {} (CreateNamespace=true)",
+                ns["metadata"]["name"].as_str().unwrap_or_default()
+            );
+        }
+        for h in a
+            .hooks
+            .iter()
+            .filter(|h| h.phases.contains(&plan::Phase::PreSync))
+        {
+            println!("  PreSync hook {}", terminal_line(&h.key.display_name()));
+        }
+        let mut waves: Vec<i64> = a.steps.iter().map(|s| s.wave).collect();
+        waves.sort();
+        waves.dedup();
+        for w in waves {
+            let todo: Vec<_> = a
+                .steps
+                .iter()
+                .filter(|s| s.wave == w && s.action != Action::Unchanged)
+                .collect();
+            let same = a
+                .steps
+                .iter()
+                .filter(|s| s.wave == w && s.action == Action::Unchanged)
+                .count();
+            println!("  wave {w}: {} to apply, {same} unchanged", todo.len());
+            for s in todo {
+                println!(
+                    "    {} {}",
+                    action_word(s.action),
+                    terminal_line(&s.key.display_name())
+                );
+            }
+        }
+        for h in a.hooks.iter().filter(|h| {
+            h.phases
+                .iter()
+                .any(|p| matches!(p, plan::Phase::Sync | plan::Phase::PostSync))
+        }) {
+            let phases: Vec<&str> = h.phases.iter().map(|p| p.as_str()).collect();
+            println!(
+                "  {} hook {}",
+                phases.join("+"),
+                terminal_line(&h.key.display_name())
+            );
+        }
+        for p in &a.prunes {
+            let why = if p.skip {
+                " (kept: Prune=false)"
+            } else if !prune(a) {
+                " (not pruned without --prune)"
+            } else {
+                ""
+            };
+            println!("  prune {}{why}", terminal_line(&p.key.display_name()));
+        }
+    }
+    for r in &plan.removed {
+        println!(
+            "{} removed from Git: {} objects {}",
+            terminal_line(&r.name).bold(),
+            r.objects.len(),
+            if r.cascade {
+                "to delete with --prune (resources finalizer)"
+            } else {
+                "stay, orphaned (no resources finalizer)"
+            }
+        );
+    }
+    for e in &plan.errors {
+        eprintln!("error: {}", terminal_line(e));
+    }
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! What happened to each app, kept in its cluster: the records that sync writes and that
+//! status, history and rollback read.
+
+pub mod record;

@@ -1,0 +1,805 @@
+//! Building a plan: classify each app's objects (resources, hooks), resolve them against their
+//! cluster, read the live state (one LIST per kind and namespace, the app's recorded inventory
+//! included), predict each apply with a server-side dry run unless the live object proves it a
+//! no-op, compare, and find what left Git.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use futures::{StreamExt, stream};
+use kube::core::discovery::ApiResource;
+use serde_json::Value;
+
+use super::clusters::{Clusters, Session};
+use super::hooks::{self, HookRole};
+use super::options::{AppOptions, Automation, ResourceOptions, effective};
+use super::order::kind_rank;
+use super::tracking::{stamp, tracked_app, tracking_id};
+use super::{Action, AppPlan, Hook, Plan, Prune, RemovedApp, Step, Target};
+use crate::apps::{AppNode, AppTree};
+use crate::cluster::{
+    ApplyError, ApplyParams, FIELD_MANAGER, ListTarget, ObjectKey, key_of, list_each,
+    server_side_apply,
+};
+use crate::diff::{apply_is_noop, compare_pair, ignore_rules};
+use crate::history::record::{self, AppRecord, InventoryEntry};
+use crate::render::Object;
+
+/// Argo CD's finalizer that makes deleting an Application delete its resources.
+pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+
+/// What to plan.
+pub struct PlanRequest<'a> {
+    /// The resolved tree.
+    pub tree: &'a AppTree,
+    /// Apps to plan, each with its descendants; empty means every app.
+    pub select: &'a [String],
+    /// The identity of the tree (repository and root), to tell its records from others'.
+    pub tree_id: &'a str,
+    /// Where app records live.
+    pub records_namespace: &'a str,
+    /// Dry runs take ownership of conflicting fields, as the sync would with
+    /// `--force-conflicts`; without it a conflict is an error of its app now.
+    pub force_conflicts: bool,
+    /// Requests in flight per cluster.
+    pub concurrency: usize,
+}
+
+/// The apps of `select` and all their descendants, in tree order (all when `select` is empty).
+fn selected<'t>(tree: &'t AppTree, select: &[String]) -> Vec<&'t AppNode> {
+    if select.is_empty() {
+        return tree.apps.iter().collect();
+    }
+    let mut wanted: HashSet<&str> = select.iter().map(String::as_str).collect();
+    // Parents come before children in tree order, so one pass collects every descendant.
+    for app in &tree.apps {
+        if app.parent.as_deref().is_some_and(|p| wanted.contains(p)) {
+            wanted.insert(app.name.as_str());
+        }
+    }
+    tree.apps
+        .iter()
+        .filter(|a| wanted.contains(a.name.as_str()))
+        .collect()
+}
+
+/// A CRD of the tree: what it defines, so its custom resources can be planned before it is
+/// served.
+#[derive(Clone)]
+struct TreeCrd {
+    resource: ApiResource,
+    namespaced: bool,
+}
+
+fn tree_crds(apps: &[&AppNode]) -> HashMap<(String, String), Vec<TreeCrd>> {
+    let mut out: HashMap<(String, String), Vec<TreeCrd>> = HashMap::new();
+    for o in apps.iter().flat_map(|a| a.objects.iter()) {
+        if o.kind != "CustomResourceDefinition" || o.group() != "apiextensions.k8s.io" {
+            continue;
+        }
+        let spec = &o.body["spec"];
+        let (Some(group), Some(kind), Some(plural)) = (
+            spec["group"].as_str(),
+            spec["names"]["kind"].as_str(),
+            spec["names"]["plural"].as_str(),
+        ) else {
+            continue;
+        };
+        let namespaced = spec["scope"].as_str() != Some("Cluster");
+        for v in spec["versions"].as_array().into_iter().flatten() {
+            let Some(version) = v["name"].as_str() else {
+                continue;
+            };
+            let resource = ApiResource {
+                group: group.to_string(),
+                version: version.to_string(),
+                api_version: format!("{group}/{version}"),
+                kind: kind.to_string(),
+                plural: plural.to_string(),
+            };
+            out.entry((group.to_string(), kind.to_string()))
+                .or_default()
+                .push(TreeCrd {
+                    resource,
+                    namespaced,
+                });
+        }
+    }
+    out
+}
+
+fn key_of_object(o: &Object) -> ObjectKey {
+    ObjectKey {
+        group: o.group().to_string(),
+        kind: o.kind.clone(),
+        namespace: o.namespace.clone(),
+        name: o.name.clone(),
+    }
+}
+
+/// Resolves an object's REST resource: served by the cluster, or defined by a CRD of the tree.
+fn target_of(
+    session: &Session,
+    crds: &HashMap<(String, String), Vec<TreeCrd>>,
+    o: &Object,
+) -> Option<Target> {
+    if let Some((r, namespaced)) = session.catalog.resolve(&o.api_version, &o.kind) {
+        return Some(Target {
+            resource: r.clone(),
+            namespaced,
+            needs_crd: false,
+        });
+    }
+    let version = o.api_version.rsplit_once('/').map_or("", |(_, v)| v);
+    crds.get(&(o.group().to_string(), o.kind.clone()))?
+        .iter()
+        .find(|c| c.resource.version == version)
+        .map(|c| Target {
+            resource: c.resource.clone(),
+            namespaced: c.namespaced,
+            needs_crd: true,
+        })
+}
+
+/// The app's objects sorted into steps and hooks; problems become errors and warnings.
+fn classify(
+    app: &AppNode,
+    plan: &mut AppPlan,
+    session: Option<&Session>,
+    crds: &HashMap<(String, String), Vec<TreeCrd>>,
+) {
+    let dest_ns = plan.destination_namespace.clone();
+    for o in &app.objects {
+        let role = hooks::role(o);
+        match &role {
+            HookRole::Skip | HookRole::Ignored(_) => continue,
+            HookRole::Resource if o.generate_name.is_some() => {
+                plan.errors.push(format!(
+                    "{} ({}): metadata.name is required; metadata.generateName is only for hooks",
+                    o.display_name(),
+                    o.origin
+                ));
+                continue;
+            }
+            _ => {}
+        }
+        let Some(session) = session else { continue };
+        let target = target_of(session, crds, o);
+        let namespaced = target.as_ref().is_none_or(|t| t.namespaced);
+        // Argo CD refuses a namespaced object with no namespace from the manifest or the app.
+        if namespaced && (o.namespace.is_none() || o.fallback_namespace) {
+            plan.errors.push(format!(
+                "{} ({}): the namespace for {} {} is missing: set metadata.namespace or the app's spec.destination.namespace",
+                o.display_name(),
+                o.origin,
+                o.kind,
+                o.generate_name.as_deref().unwrap_or(&o.name)
+            ));
+            continue;
+        }
+        let (res_options, unknown) = ResourceOptions::parse(o);
+        for u in unknown {
+            plan.warnings.push(format!(
+                "{} ({}): sync option {:?} is not known and was ignored",
+                o.display_name(),
+                o.origin,
+                u.0
+            ));
+        }
+        let options = effective(&plan.options, &res_options);
+        if target.is_none() && !options.skip_dry_run_on_missing {
+            plan.errors.push(format!(
+                "{} ({}): {} {} is not served by the cluster of context {:?} and no CustomResourceDefinition in the tree defines it",
+                o.display_name(),
+                o.origin,
+                o.api_version,
+                o.kind,
+                session.context
+            ));
+            continue;
+        }
+        let key = key_of_object(o);
+        let mut body = o.body.clone();
+        stamp(
+            &mut body,
+            &tracking_id(&plan.name, &key, dest_ns.as_deref()),
+        );
+        match role {
+            HookRole::Hook(phases) => plan.hooks.push(Hook {
+                key,
+                origin: o.origin.clone(),
+                body,
+                generate_name: o.generate_name.clone(),
+                target,
+                phases,
+                wave: hooks::wave(o),
+                kind_rank: kind_rank(&o.kind),
+                delete_policy: hooks::delete_policy(o),
+            }),
+            _ => plan.steps.push(Step {
+                key,
+                origin: o.origin.clone(),
+                body,
+                target,
+                wave: hooks::wave(o),
+                kind_rank: kind_rank(&o.kind),
+                options,
+                live: None,
+                action: Action::Create,
+                change: None,
+            }),
+        }
+    }
+    plan.steps.sort_by(|a, b| {
+        (a.wave, a.kind_rank, &a.key.name).cmp(&(b.wave, b.kind_rank, &b.key.name))
+    });
+    plan.hooks.sort_by(|a, b| {
+        (a.wave, a.kind_rank, &a.key.name).cmp(&(b.wave, b.kind_rank, &b.key.name))
+    });
+}
+
+/// The Namespace that `CreateNamespace=true` creates, with `managedNamespaceMetadata`.
+fn namespace_to_create(app: &AppNode, plan: &AppPlan) -> Option<Value> {
+    if !plan.options.create_namespace {
+        return None;
+    }
+    let ns = plan.destination_namespace.clone()?;
+    let in_source = plan
+        .steps
+        .iter()
+        .any(|s| s.key.group.is_empty() && s.key.kind == "Namespace" && s.key.name == ns);
+    if in_source {
+        return None;
+    }
+    let meta = app
+        .app
+        .spec
+        .sync_policy
+        .as_ref()
+        .and_then(|p| p.get("managedNamespaceMetadata"));
+    let mut body =
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+    for field in ["labels", "annotations"] {
+        if let Some(m) = meta.and_then(|m| m.get(field)).filter(|m| m.is_object()) {
+            body["metadata"][field] = m.clone();
+        }
+    }
+    Some(body)
+}
+
+fn skeleton(app: &AppNode) -> AppPlan {
+    let policy = app.app.spec.sync_policy.as_ref();
+    let (options, unknown) = AppOptions::parse(policy);
+    let destination_namespace = app
+        .app
+        .spec
+        .destination
+        .namespace
+        .clone()
+        .filter(|n| !n.is_empty());
+    let mut plan = AppPlan {
+        name: app.name.clone(),
+        parent: app.parent.clone(),
+        children: app.children.clone(),
+        wave: app.wave,
+        context: None,
+        destination_namespace,
+        options,
+        automation: Automation::parse(policy),
+        cascade: app
+            .app
+            .metadata
+            .finalizers
+            .iter()
+            .any(|f| f.starts_with(RESOURCES_FINALIZER)),
+        revisions: app
+            .sources
+            .iter()
+            .filter(|s| s.source_type.is_some())
+            .map(|s| s.revision.clone().unwrap_or_else(|| "worktree".into()))
+            .collect(),
+        steps: Vec::new(),
+        hooks: Vec::new(),
+        prunes: Vec::new(),
+        create_namespace: None,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        render_failed: app.error.is_some(),
+        record: None,
+    };
+    for u in unknown {
+        plan.warnings.push(format!(
+            "spec.syncPolicy.syncOptions: {:?} is not known and was ignored",
+            u.0
+        ));
+    }
+    if let Some(e) = &app.error {
+        plan.errors.push(e.clone());
+    }
+    plan
+}
+
+/// (resource, namespace) LISTs of one cluster, and which apps depend on each.
+#[derive(Default)]
+struct Lists {
+    targets: Vec<ListTarget>,
+    index: HashMap<(String, Option<String>), usize>,
+}
+
+impl Lists {
+    fn add(&mut self, resource: &ApiResource, namespace: Option<String>) -> usize {
+        let key = (
+            format!("{}/{}", resource.api_version, resource.plural),
+            namespace.clone(),
+        );
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        self.targets.push(ListTarget {
+            resource: resource.clone(),
+            namespace,
+        });
+        self.index.insert(key, self.targets.len() - 1);
+        self.targets.len() - 1
+    }
+}
+
+/// An app's scopes: the LISTs its objects (desired and recorded) are found in.
+fn scope_lists(plan: &AppPlan, session: &Session, lists: &mut Lists) -> BTreeSet<usize> {
+    let mut used = BTreeSet::new();
+    for s in &plan.steps {
+        if let Some(t) = s.target.as_ref().filter(|t| !t.needs_crd) {
+            let ns = if t.namespaced {
+                s.key.namespace.clone()
+            } else {
+                None
+            };
+            used.insert(lists.add(&t.resource, ns));
+        }
+    }
+    if let Some(rec) = &plan.record {
+        for e in &rec.inventory {
+            if let Some((r, namespaced)) = session.catalog.resolve_group_kind(&e.group, &e.kind) {
+                let ns = if namespaced {
+                    e.namespace.clone()
+                } else {
+                    None
+                };
+                if namespaced && ns.is_none() {
+                    continue;
+                }
+                used.insert(lists.add(r, ns));
+            }
+        }
+    }
+    used
+}
+
+fn inventory_scopes(record: &AppRecord, session: &Session, lists: &mut Lists) -> BTreeSet<usize> {
+    let mut used = BTreeSet::new();
+    for e in &record.inventory {
+        if let Some((r, namespaced)) = session.catalog.resolve_group_kind(&e.group, &e.kind) {
+            let ns = if namespaced {
+                e.namespace.clone()
+            } else {
+                None
+            };
+            if namespaced && ns.is_none() {
+                continue;
+            }
+            used.insert(lists.add(r, ns));
+        }
+    }
+    used
+}
+
+/// Whether the live object shows the apply is a no-op and already ours: same values, our
+/// manager applied it before and the tracking annotation is right, so nothing at all (not even
+/// ownership) would change. Anything else gets a dry run.
+fn provably_unchanged(step: &Step, live: &Value) -> bool {
+    let ours = live
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .is_some_and(|m| {
+            m.iter().any(|e| {
+                e.get("manager").and_then(Value::as_str) == Some(FIELD_MANAGER)
+                    && e.get("operation").and_then(Value::as_str) == Some("Apply")
+            })
+        });
+    ours && apply_is_noop(&step.body, live, FIELD_MANAGER)
+}
+
+/// Everything but what every write changes (resourceVersion, timestamps of managedFields).
+fn same_for_apply(predicted: &Value, live: &Value) -> bool {
+    fn strip(v: &Value) -> Value {
+        let mut v = v.clone();
+        if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("resourceVersion");
+            meta.remove("generation");
+            if let Some(Value::Array(mf)) = meta.get_mut("managedFields") {
+                for e in mf.iter_mut() {
+                    if let Some(e) = e.as_object_mut() {
+                        e.remove("time");
+                    }
+                }
+            }
+        }
+        v
+    }
+    strip(predicted) == strip(live)
+}
+
+/// Builds the plan of the selected apps against their clusters.
+pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
+    let mut plan = Plan {
+        errors: req
+            .tree
+            .errors
+            .iter()
+            .filter(|e| !matches!(e, crate::apps::TreeError::Render { .. }))
+            .map(ToString::to_string)
+            .collect(),
+        ..Default::default()
+    };
+    let nodes = selected(req.tree, req.select);
+    // CRDs of the whole tree count: the Gateway API CRDs may live in another app.
+    let all: Vec<&AppNode> = req.tree.apps.iter().collect();
+    let crds = tree_crds(&all);
+
+    // Destinations, and one session per cluster used.
+    let mut apps: Vec<AppPlan> = Vec::with_capacity(nodes.len());
+    let mut sessions: HashMap<String, Arc<Session>> = HashMap::new();
+    for node in &nodes {
+        let mut p = skeleton(node);
+        match clusters.context_for(&node.app.spec.destination) {
+            Some(ctx) => {
+                if !sessions.contains_key(&ctx) {
+                    match clusters.session(&ctx).await {
+                        Ok(s) => {
+                            sessions.insert(ctx.clone(), s);
+                        }
+                        Err(e) => {
+                            p.errors.push(format!("destination context {ctx:?}: {e}"));
+                        }
+                    }
+                }
+                p.context = Some(ctx);
+            }
+            None => p.warnings.push(format!(
+                "destination {} matches no kubeconfig context; the app is skipped",
+                node.app.spec.destination.display()
+            )),
+        }
+        apps.push(p);
+    }
+
+    // Records: each cluster's app records, for inventories and apps that left the tree.
+    let mut records: HashMap<String, Vec<AppRecord>> = HashMap::new();
+    for (ctx, s) in &sessions {
+        match record::load_all(&s.conn, req.records_namespace).await {
+            Ok(r) => {
+                records.insert(ctx.clone(), r);
+            }
+            Err(e) => plan.warnings.push(format!(
+                "cannot read the app records of context {ctx:?} ({e}); objects that left Git are looked for only where the apps still have objects"
+            )),
+        }
+    }
+
+    for (p, node) in apps.iter_mut().zip(&nodes) {
+        let session = p.context.as_ref().and_then(|c| sessions.get(c)).cloned();
+        if let Some(ctx) = &p.context {
+            p.record = records
+                .get(ctx)
+                .and_then(|rs| rs.iter().find(|r| r.app == p.name))
+                .cloned();
+            if let Some(r) = &p.record
+                && r.tree != req.tree_id
+            {
+                p.warnings.push(format!(
+                    "the cluster's record of app {:?} was written by another tree ({}); its inventory is not used",
+                    p.name, r.tree
+                ));
+                p.record = None;
+            }
+        }
+        if !p.render_failed {
+            classify(node, p, session.as_deref(), &crds);
+            p.create_namespace = namespace_to_create(node, p);
+        }
+    }
+
+    // Apps the records know and the tree does not, when the whole tree is planned.
+    let mut removed_records: Vec<(String, AppRecord)> = Vec::new();
+    if req.select.is_empty() {
+        let names: HashSet<&str> = req.tree.apps.iter().map(|a| a.name.as_str()).collect();
+        for (ctx, rs) in &records {
+            for r in rs {
+                if r.tree == req.tree_id && !names.contains(r.app.as_str()) {
+                    removed_records.push((ctx.clone(), r.clone()));
+                }
+            }
+        }
+        removed_records.sort_by(|a, b| a.1.app.cmp(&b.1.app));
+    }
+
+    // Live state: one LIST per resource and namespace, per cluster.
+    let mut lists: HashMap<String, Lists> = HashMap::new();
+    let mut app_lists: Vec<BTreeSet<usize>> = Vec::with_capacity(apps.len());
+    for p in &apps {
+        let used = match p.context.as_ref().and_then(|c| sessions.get(c)) {
+            Some(s) => scope_lists(p, s, lists.entry(s.context.clone()).or_default()),
+            None => BTreeSet::new(),
+        };
+        app_lists.push(used);
+    }
+    let mut removed_lists: Vec<BTreeSet<usize>> = Vec::new();
+    for (ctx, r) in &removed_records {
+        let used = match sessions.get(ctx) {
+            Some(s) => inventory_scopes(r, s, lists.entry(ctx.clone()).or_default()),
+            None => BTreeSet::new(),
+        };
+        removed_lists.push(used);
+    }
+    let mut listed: HashMap<String, Vec<Result<Vec<Value>, String>>> = HashMap::new();
+    for (ctx, l) in &lists {
+        let Some(s) = sessions.get(ctx) else { continue };
+        let results = list_each(&s.conn, l.targets.clone(), req.concurrency).await;
+        listed.insert(
+            ctx.clone(),
+            results
+                .into_iter()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect(),
+        );
+    }
+    let mut live: HashMap<String, HashMap<ObjectKey, Value>> = HashMap::new();
+    for (ctx, results) in &listed {
+        let map = live.entry(ctx.clone()).or_default();
+        for objs in results.iter().flatten() {
+            for o in objs {
+                map.insert(key_of(o), o.clone());
+            }
+        }
+    }
+    // A refused LIST fails only the apps that depend on it.
+    for (p, used) in apps.iter_mut().zip(&app_lists) {
+        let Some(ctx) = &p.context else { continue };
+        let Some(results) = listed.get(ctx) else {
+            continue;
+        };
+        for &i in used {
+            if let Some(Err(e)) = results.get(i) {
+                p.errors.push(e.clone());
+            }
+        }
+    }
+
+    // Desired state: a dry run per object, except where the live object proves it a no-op.
+    let no_live = HashMap::new();
+    for (i, (p, node)) in apps.iter_mut().zip(&nodes).enumerate() {
+        if !p.errors.is_empty() && p.steps.is_empty() {
+            continue;
+        }
+        let Some(session) = p.context.as_ref().and_then(|c| sessions.get(c)).cloned() else {
+            continue;
+        };
+        let live_map = p
+            .context
+            .as_ref()
+            .and_then(|c| live.get(c))
+            .unwrap_or(&no_live);
+        let rules = match ignore_rules(node) {
+            Ok(r) => r,
+            Err(e) => {
+                p.errors.push(e);
+                continue;
+            }
+        };
+        let force = req.force_conflicts;
+        let conn = &session.conn;
+        let predictions: Vec<Result<Option<Value>, ApplyError>> = stream::iter(p.steps.iter())
+            .map(|step| {
+                let live = live_map.get(&step.key);
+                async move {
+                    let Some(target) = step.target.as_ref().filter(|t| !t.needs_crd) else {
+                        return Ok(None);
+                    };
+                    if let Some(l) = live
+                        && provably_unchanged(step, l)
+                    {
+                        return Ok(Some(l.clone()));
+                    }
+                    let ns = if target.namespaced {
+                        step.key.namespace.as_deref()
+                    } else {
+                        None
+                    };
+                    let how = ApplyParams {
+                        dry_run: true,
+                        force,
+                        validate: !step.options.no_validate,
+                    };
+                    match server_side_apply(conn, &target.resource, ns, &step.body, how).await {
+                        Ok(v) => Ok(Some(v)),
+                        // The namespace comes with the sync (or another app): predict creation.
+                        Err(ApplyError::NamespaceMissing(_)) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .buffered(req.concurrency.max(1))
+            .collect()
+            .await;
+        let app_name = p.name.clone();
+        let fail_on_shared = p.options.fail_on_shared_resource;
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        for (step, predicted) in p.steps.iter_mut().zip(predictions) {
+            let live = live_map.get(&step.key).cloned();
+            if let Some(l) = &live
+                && let Some(owner) = tracked_app(l, &step.key)
+                && owner != app_name
+            {
+                let message = format!(
+                    "{} ({}) is also tracked by app {owner:?}",
+                    step.key.display_name(),
+                    step.origin
+                );
+                if fail_on_shared {
+                    errors.push(format!("{message} (FailOnSharedResource=true)"));
+                    continue;
+                }
+                warnings.push(message);
+            }
+            let predicted = match predicted {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(format!(
+                        "{} ({}): the server refused it: {e}",
+                        step.key.display_name(),
+                        step.origin
+                    ));
+                    continue;
+                }
+            };
+            step.action = match (&live, &predicted) {
+                (None, _) => Action::Create,
+                (Some(l), Some(pred)) if same_for_apply(pred, l) => Action::Unchanged,
+                (Some(_), _) => Action::Update,
+            };
+            let desired = predicted.as_ref().unwrap_or(&step.body);
+            step.change = compare_pair(&step.key, Some(desired), live.as_ref(), &rules);
+            step.live = live;
+        }
+        p.errors.extend(errors);
+        p.warnings.extend(warnings);
+
+        // Prune: live objects the app tracks, in its scopes, that Git no longer has.
+        let desired: HashSet<&ObjectKey> = p.steps.iter().map(|s| &s.key).collect();
+        let hooks: HashSet<&ObjectKey> = p.hooks.iter().map(|h| &h.key).collect();
+        let Some(results) = listed.get(&session.context) else {
+            continue;
+        };
+        let l = &lists[&session.context];
+        let mut prunes = Vec::new();
+        for i in &app_lists[i] {
+            let Some(Ok(objs)) = results.get(*i) else {
+                continue;
+            };
+            let t = &l.targets[*i];
+            for obj in objs {
+                let key = key_of(obj);
+                if desired.contains(&key)
+                    || hooks.contains(&key)
+                    || hooks::is_live_hook(obj)
+                    || tracked_app(obj, &key).as_deref() != Some(app_name.as_str())
+                {
+                    continue;
+                }
+                let Some(change) = compare_pair(&key, None, Some(obj), &rules) else {
+                    continue;
+                };
+                let res = ResourceOptions::parse_live(obj);
+                prunes.push(Prune {
+                    wave: obj
+                        .pointer("/metadata/annotations")
+                        .and_then(|a| a.get(hooks::SYNC_WAVE))
+                        .and_then(Value::as_str)
+                        .and_then(|w| w.trim().parse().ok())
+                        .unwrap_or(0),
+                    skip: res.no_prune.unwrap_or(p.options.no_prune),
+                    target: Target {
+                        resource: t.resource.clone(),
+                        namespaced: t.namespace.is_some(),
+                        needs_crd: false,
+                    },
+                    key,
+                    live: obj.clone(),
+                    change,
+                });
+            }
+        }
+        prunes.sort_by(|a, b| (b.wave, &a.key).cmp(&(a.wave, &b.key)));
+        prunes.dedup_by(|a, b| a.key == b.key);
+        p.prunes = prunes;
+    }
+
+    // Apps that left the tree: their tracked objects, for deletion (cascade) or as orphans.
+    for ((ctx, r), used) in removed_records.iter().zip(&removed_lists) {
+        let (Some(results), Some(l)) = (listed.get(ctx), lists.get(ctx)) else {
+            continue;
+        };
+        let mut objects = Vec::new();
+        for i in used {
+            let Some(Ok(objs)) = results.get(*i) else {
+                continue;
+            };
+            let t = &l.targets[*i];
+            for obj in objs {
+                let key = key_of(obj);
+                if hooks::is_live_hook(obj)
+                    || tracked_app(obj, &key).as_deref() != Some(r.app.as_str())
+                {
+                    continue;
+                }
+                let Some(change) = compare_pair(&key, None, Some(obj), &[]) else {
+                    continue;
+                };
+                let res = ResourceOptions::parse_live(obj);
+                objects.push(Prune {
+                    wave: 0,
+                    skip: res.no_prune.unwrap_or(false) || res.no_delete.unwrap_or(false),
+                    target: Target {
+                        resource: t.resource.clone(),
+                        namespaced: t.namespace.is_some(),
+                        needs_crd: false,
+                    },
+                    key,
+                    live: obj.clone(),
+                    change,
+                });
+            }
+        }
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        plan.removed.push(RemovedApp {
+            name: r.app.clone(),
+            context: ctx.clone(),
+            cascade: r.cascade,
+            objects,
+        });
+    }
+    plan.apps = apps;
+    plan
+}
+
+/// The inventory an app leaves after a sync: where its objects now are.
+pub fn inventory_of(plan: &AppPlan) -> BTreeSet<InventoryEntry> {
+    plan.steps
+        .iter()
+        .map(|s| InventoryEntry {
+            group: s.key.group.clone(),
+            kind: s.key.kind.clone(),
+            namespace: s.key.namespace.clone(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_server_bookkeeping_is_ignored_when_judging_an_apply() {
+        let live = json!({"metadata": {"name": "c", "resourceVersion": "1", "managedFields": [
+            {"manager": "kubectl-gitops", "operation": "Apply", "time": "2025-01-01T00:00:00Z"}]},
+            "data": {"a": "1"}});
+        let mut predicted = live.clone();
+        predicted["metadata"]["resourceVersion"] = json!("2");
+        predicted["metadata"]["managedFields"][0]["time"] = json!("2026-01-01T00:00:00Z");
+        assert!(same_for_apply(&predicted, &live));
+        predicted["data"]["a"] = json!("2");
+        assert!(!same_for_apply(&predicted, &live));
+    }
+}

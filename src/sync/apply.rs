@@ -1,0 +1,148 @@
+//! Applying one object of an app: server-side apply with field manager `kubectl-gitops` (or a
+//! replace for `Replace=true`), after its prerequisites.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::Ctx;
+use super::events::Event;
+use super::prereq::apply_body;
+use crate::cluster::{ApplyError, ApplyParams, server_side_apply};
+use crate::plan::{Action, Session, Step};
+
+/// Applies `step` of `app`; returns what the server stored.
+pub(crate) async fn apply_step(
+    ctx: &Ctx<'_>,
+    session: &Session,
+    app: &str,
+    step: &Step,
+) -> Result<Value, String> {
+    ctx.prereqs.ensure(ctx, session, app, step).await?;
+    let Some(target) = &step.target else {
+        return Err(format!(
+            "{} ({}): {} is not served by the cluster (SkipDryRunOnMissingResource let it through the plan)",
+            step.key.display_name(),
+            step.origin,
+            step.key.kind
+        ));
+    };
+    let ns = if target.namespaced {
+        step.key.namespace.as_deref()
+    } else {
+        None
+    };
+    let where_ = || format!("{} ({})", step.key.display_name(), step.origin);
+    if step.options.replace {
+        let _permit = ctx.sem.acquire().await;
+        let result = match &step.live {
+            Some(live) => {
+                let mut body = step.body.clone();
+                body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
+                crate::cluster::replace(&session.conn, &target.resource, ns, &body).await
+            }
+            None => crate::cluster::create(&session.conn, &target.resource, ns, &step.body).await,
+        };
+        let stored = result.map_err(|e| format!("{}: {e}", where_()))?;
+        ctx.events.send(Event::Applied {
+            app: app.to_string(),
+            object: step.key.display_name(),
+            how: "replaced",
+        });
+        return Ok(stored);
+    }
+    // A kind this sync just made Established may take a moment to be served.
+    let mut attempts = if target.needs_crd { 20 } else { 1 };
+    loop {
+        let result = {
+            let _permit = ctx.sem.acquire().await;
+            server_side_apply(
+                &session.conn,
+                &target.resource,
+                ns,
+                &step.body,
+                ApplyParams {
+                    dry_run: false,
+                    force: ctx.req.force_conflicts,
+                    validate: !step.options.no_validate,
+                },
+            )
+            .await
+        };
+        match result {
+            Ok(stored) => {
+                ctx.prereqs.applied(&session.context, step);
+                ctx.events.send(Event::Applied {
+                    app: app.to_string(),
+                    object: step.key.display_name(),
+                    how: if step.action == Action::Create {
+                        "created"
+                    } else {
+                        "configured"
+                    },
+                });
+                return Ok(stored);
+            }
+            Err(ApplyError::Refused { code: 404, .. }) if attempts > 1 => {
+                attempts -= 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(ApplyError::NamespaceMissing(n)) => {
+                return Err(format!(
+                    "{}: namespace {n:?} does not exist: add it to the repository, or set CreateNamespace=true on the app",
+                    where_()
+                ));
+            }
+            Err(ApplyError::Refused { code: 409, message }) => {
+                return Err(format!(
+                    "{}: {message} (another field manager owns these fields: rerun with --force-conflicts to take them over)",
+                    where_()
+                ));
+            }
+            Err(e) => return Err(format!("{}: {e}", where_())),
+        }
+    }
+}
+
+/// Applies the Namespace `CreateNamespace=true` asks for (never tracked, never pruned, as in
+/// Argo CD).
+pub(crate) async fn create_namespace(
+    ctx: &Ctx<'_>,
+    session: &Session,
+    body: &Value,
+) -> Result<(), String> {
+    let step = Step {
+        key: crate::cluster::ObjectKey {
+            group: String::new(),
+            kind: "Namespace".into(),
+            namespace: None,
+            name: body["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        },
+        origin: crate::render::Origin {
+            file: "CreateNamespace=true".into(),
+            doc: 1,
+        },
+        body: body.clone(),
+        target: Some(crate::plan::Target {
+            resource: kube::core::discovery::ApiResource {
+                group: String::new(),
+                version: "v1".into(),
+                api_version: "v1".into(),
+                kind: "Namespace".into(),
+                plural: "namespaces".into(),
+            },
+            namespaced: false,
+            needs_crd: false,
+        }),
+        wave: 0,
+        kind_rank: 0,
+        options: Default::default(),
+        live: None,
+        action: Action::Create,
+        change: None,
+    };
+    apply_body(ctx, session, &step).await.map(|_| ())
+}

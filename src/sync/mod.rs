@@ -1,0 +1,623 @@
+//! Sync: executing a plan. Apps run as a tree: each app's PreSync hooks, then its waves in
+//! order (objects in Argo CD's kind order, Sync hooks, and the child apps of that wave, each a
+//! whole sync of its own), each wave healthy before the next, then PostSync hooks; SyncFail
+//! hooks when something fails. Prune comes last, for the whole run, under guards. Each app's
+//! record (inventory and history) is written in its cluster.
+//!
+//! Beyond Argo CD, as DESIGN decision 6 says: a CRD is applied and Established before any object
+//! of its kind and a Namespace before the objects in it, across apps and without waves
+//! ([`prereq`]); and a child app counts as done only when its objects are synced and healthy.
+
+mod apply;
+mod events;
+mod hooks;
+mod lock;
+mod prereq;
+mod prune;
+mod report;
+mod wait;
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+pub use events::{Event, Events};
+pub use lock::{Locks, lock_apps};
+pub use report::{AppOutcome, AppResult, RemovedResult, SyncReport};
+
+use crate::history::record::{self, AppRecord, Outcome, SyncEntry};
+use crate::plan::{Action, AppPlan, Clusters, Phase, Plan, Session};
+use prereq::Prereqs;
+use wait::{Watched, until_healthy};
+
+/// How to sync.
+#[derive(Debug, Clone)]
+pub struct SyncRequest {
+    /// Prune what left Git (apps with `automated.prune` prune without it).
+    pub prune: bool,
+    /// Take ownership of fields other managers own.
+    pub force_conflicts: bool,
+    /// The whole sync's deadline.
+    pub timeout: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Where records and locks live.
+    pub records_namespace: String,
+    /// Which tree this is (written into records).
+    pub tree_id: String,
+    /// `sync`, `rollback` or `revert`, for the records.
+    pub operation: String,
+    /// Who runs it, for the records.
+    pub user: String,
+    /// Run hooks (a rollback does not, as in Argo CD).
+    pub hooks: bool,
+    /// The commit deployed, for the records.
+    pub revision: Option<String>,
+}
+
+/// What the sync engine shares between its tasks.
+pub(crate) struct Ctx<'a> {
+    req: &'a SyncRequest,
+    plan: &'a Plan,
+    sem: Semaphore,
+    events: Events,
+    deadline: Instant,
+    prereqs: Prereqs,
+    started_unix: i64,
+    sessions: HashMap<String, Arc<Session>>,
+    results: Mutex<HashMap<String, AppResult>>,
+}
+
+fn now_rfc3339() -> String {
+    k8s_openapi::jiff::Timestamp::now().to_string()
+}
+
+impl Ctx<'_> {
+    fn set(&self, r: AppResult) {
+        self.results
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(r.name.clone(), r);
+    }
+
+    fn result(&self, name: &str) -> Option<AppResult> {
+        self.results
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
+    /// Marks an app and its descendants as not run.
+    fn skip(&self, app: &AppPlan, why: &str) {
+        self.set(AppResult {
+            name: app.name.clone(),
+            context: app.context.clone(),
+            outcome: AppOutcome::Skipped,
+            applied: 0,
+            pruned: 0,
+            hooks: 0,
+            not_pruned: 0,
+            seconds: 0.0,
+            message: Some(why.to_string()),
+        });
+        for c in &app.children {
+            if let Some(child) = self.plan.app(c) {
+                self.skip(child, &format!("not run: parent app {:?} {why}", app.name));
+            }
+        }
+    }
+}
+
+type AppFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+
+/// Syncs the apps of `plan` (its apps are the selection) and returns what happened. Locks must
+/// already be held ([`lock_apps`]) and the plan built after taking them.
+pub async fn run(
+    clusters: &Clusters,
+    plan: &Plan,
+    req: &SyncRequest,
+    events: Events,
+) -> SyncReport {
+    let started = Instant::now();
+    let mut sessions = HashMap::new();
+    for s in clusters.sessions() {
+        sessions.insert(s.context.clone(), Arc::clone(s));
+    }
+    let ctx = Ctx {
+        req,
+        plan,
+        sem: Semaphore::new(req.concurrency.max(1)),
+        events,
+        deadline: started + req.timeout,
+        prereqs: Prereqs::of(plan),
+        started_unix: k8s_openapi::jiff::Timestamp::now().as_second(),
+        sessions,
+        results: Mutex::new(HashMap::new()),
+    };
+    let mut report = SyncReport {
+        revision: req.revision.clone(),
+        errors: plan.errors.clone(),
+        warnings: plan.warnings.clone(),
+        ..Default::default()
+    };
+    for a in &plan.apps {
+        report
+            .warnings
+            .extend(a.warnings.iter().map(|w| format!("app {:?}: {w}", a.name)));
+    }
+
+    // Before anything is applied, each record learns where its app's objects will be, so even
+    // an interrupted sync leaves every object findable by the next one.
+    write_inventories(&ctx, false, &HashMap::new()).await;
+
+    let names: BTreeSet<&str> = plan.apps.iter().map(|a| a.name.as_str()).collect();
+    let tops: Vec<&AppPlan> = plan
+        .apps
+        .iter()
+        .filter(|a| a.parent.as_deref().is_none_or(|p| !names.contains(p)))
+        .collect();
+    run_wave_groups(&ctx, &tops).await;
+
+    // Prune, last, for the whole run.
+    let mut pruned: HashMap<String, usize> = HashMap::new();
+    let (blocked, removed) = prune_phase(&ctx, &mut pruned).await;
+    report.prune_skipped = blocked;
+    report.removed = removed;
+
+    write_inventories(&ctx, true, &pruned).await;
+    for a in &plan.apps {
+        let mut r = ctx.result(&a.name).unwrap_or(AppResult {
+            name: a.name.clone(),
+            context: a.context.clone(),
+            outcome: AppOutcome::Skipped,
+            applied: 0,
+            pruned: 0,
+            hooks: 0,
+            not_pruned: 0,
+            seconds: 0.0,
+            message: None,
+        });
+        r.pruned = pruned.get(&a.name).copied().unwrap_or(0);
+        let prunable = a.prunes.iter().filter(|p| !p.skip).count();
+        r.not_pruned = a.prunes.len() - r.pruned.min(prunable);
+        report.apps.push(r);
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    report
+}
+
+/// Runs sibling apps wave by wave (each wave's apps in parallel); a failure stops later waves.
+async fn run_wave_groups(ctx: &Ctx<'_>, apps: &[&AppPlan]) -> bool {
+    let mut waves: Vec<i64> = apps.iter().map(|a| a.wave).collect();
+    waves.sort();
+    waves.dedup();
+    let mut ok = true;
+    for w in waves {
+        let group: Vec<&&AppPlan> = apps.iter().filter(|a| a.wave == w).collect();
+        if !ok {
+            for a in group {
+                ctx.skip(a, "not run: an earlier wave failed");
+            }
+            continue;
+        }
+        let results = join_all(group.iter().map(|a| run_app(ctx, a))).await;
+        ok = results.into_iter().all(|r| r);
+    }
+    ok
+}
+
+fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan) -> AppFuture<'a> {
+    Box::pin(async move {
+        let started = Instant::now();
+        let mut result = AppResult {
+            name: app.name.clone(),
+            context: app.context.clone(),
+            outcome: AppOutcome::Synced,
+            applied: 0,
+            pruned: 0,
+            hooks: 0,
+            not_pruned: 0,
+            seconds: 0.0,
+            message: None,
+        };
+        if let Some(e) = app.errors.first() {
+            let more = app.errors.len() - 1;
+            let why = if more > 0 {
+                format!("{e} (and {more} more errors)")
+            } else {
+                e.clone()
+            };
+            for c in &app.children {
+                if let Some(child) = ctx.plan.app(c) {
+                    ctx.skip(child, &format!("not run: parent app {:?} failed", app.name));
+                }
+            }
+            result.outcome = AppOutcome::Failed;
+            result.message = Some(why.clone());
+            ctx.set(result);
+            ctx.events.send(Event::AppFinished {
+                app: app.name.clone(),
+                succeeded: false,
+                summary: why,
+            });
+            return false;
+        }
+        let Some(session) = app
+            .context
+            .as_ref()
+            .and_then(|c| ctx.sessions.get(c))
+            .cloned()
+        else {
+            ctx.skip(
+                app,
+                "skipped: its destination matches no kubeconfig context",
+            );
+            return true;
+        };
+        ctx.events.send(Event::AppStarted {
+            app: app.name.clone(),
+            context: session.context.clone(),
+        });
+        let outcome = sync_app(ctx, &session, app, &mut result).await;
+        result.seconds = started.elapsed().as_secs_f64();
+        let ok = outcome.is_ok();
+        if let Err(e) = outcome {
+            result.outcome = AppOutcome::Failed;
+            result.message = Some(e);
+        }
+        ctx.events.send(Event::AppFinished {
+            app: app.name.clone(),
+            succeeded: ok,
+            summary: result.message.clone().unwrap_or_else(|| {
+                format!(
+                    "{} applied, {} hooks, {:.1} s",
+                    result.applied, result.hooks, result.seconds
+                )
+            }),
+        });
+        ctx.set(result);
+        ok
+    })
+}
+
+/// One app's phases; the error is the first failure, one line.
+async fn sync_app(
+    ctx: &Ctx<'_>,
+    session: &Session,
+    app: &AppPlan,
+    result: &mut AppResult,
+) -> Result<(), String> {
+    if let Some(ns) = &app.create_namespace {
+        apply::create_namespace(ctx, session, ns).await?;
+    }
+    if ctx.req.hooks {
+        match hooks::run_phase(ctx, session, app, Phase::PreSync, None).await {
+            Ok(n) => result.hooks += n,
+            Err(e) => return Err(fail_with_hooks(ctx, session, app, result, e).await),
+        }
+    }
+    let children: Vec<&AppPlan> = app
+        .children
+        .iter()
+        .filter_map(|c| ctx.plan.app(c))
+        .collect();
+    let mut waves: BTreeSet<i64> = app.steps.iter().map(|s| s.wave).collect();
+    waves.extend(children.iter().map(|c| c.wave));
+    if ctx.req.hooks {
+        waves.extend(
+            app.hooks
+                .iter()
+                .filter(|h| h.phases.contains(&Phase::Sync))
+                .map(|h| h.wave),
+        );
+    }
+    let mut failed: Option<String> = None;
+    for w in waves {
+        if let Some(e) = failed.take() {
+            // Later waves do not start; their children are not run.
+            for c in children.iter().filter(|c| c.wave >= w) {
+                if ctx.result(&c.name).is_none() {
+                    ctx.skip(c, "not run: an earlier wave of its parent failed");
+                }
+            }
+            failed = Some(e);
+            break;
+        }
+        let in_wave: Vec<&crate::plan::Step> = app.steps.iter().filter(|s| s.wave == w).collect();
+        let wave_children: Vec<&AppPlan> =
+            children.iter().copied().filter(|c| c.wave == w).collect();
+        ctx.events.send(Event::Wave {
+            app: app.name.clone(),
+            wave: w,
+            objects: in_wave
+                .iter()
+                .filter(|s| s.action != Action::Unchanged)
+                .count(),
+            children: wave_children.len(),
+        });
+        // Objects, a kind group at a time (Argo CD's kind order), each group in parallel.
+        let mut stored: HashMap<&crate::cluster::ObjectKey, Value> = HashMap::new();
+        let mut ranks: Vec<usize> = in_wave.iter().map(|s| s.kind_rank).collect();
+        ranks.sort();
+        ranks.dedup();
+        for rank in ranks {
+            let group: Vec<&&crate::plan::Step> = in_wave
+                .iter()
+                .filter(|s| s.kind_rank == rank && s.action != Action::Unchanged)
+                .collect();
+            let results = join_all(
+                group
+                    .iter()
+                    .map(|s| apply::apply_step(ctx, session, &app.name, s)),
+            )
+            .await;
+            for (s, r) in group.iter().zip(results) {
+                match r {
+                    Ok(v) => {
+                        result.applied += 1;
+                        stored.insert(&s.key, v);
+                    }
+                    Err(e) => {
+                        failed.get_or_insert(e);
+                    }
+                }
+            }
+            if failed.is_some() {
+                break;
+            }
+        }
+        if failed.is_some() {
+            continue;
+        }
+        if ctx.req.hooks {
+            match hooks::run_phase(ctx, session, app, Phase::Sync, Some(w)).await {
+                Ok(n) => result.hooks += n,
+                Err(e) => {
+                    failed = Some(e);
+                    continue;
+                }
+            }
+        }
+        // The wave's objects become healthy while its child apps sync.
+        let watched: Vec<Watched> = in_wave
+            .iter()
+            .filter_map(|s| {
+                Some(Watched {
+                    key: s.key.clone(),
+                    target: s.target.clone()?,
+                    live: stored.get(&s.key).cloned().or_else(|| s.live.clone()),
+                })
+            })
+            .collect();
+        let (health, kids) = futures::join!(
+            until_healthy(ctx, session, &app.name, watched, false),
+            run_wave_groups(ctx, &wave_children)
+        );
+        if let Err(f) = health {
+            failed = Some(f.message);
+        } else if !kids {
+            let bad: Vec<String> = wave_children
+                .iter()
+                .filter(|c| {
+                    ctx.result(&c.name)
+                        .is_some_and(|r| r.outcome == AppOutcome::Failed)
+                })
+                .map(|c| format!("{:?}", c.name))
+                .collect();
+            failed = Some(format!("child app {} failed", bad.join(", ")));
+        }
+    }
+    if let Some(e) = failed {
+        return Err(fail_with_hooks(ctx, session, app, result, e).await);
+    }
+    if ctx.req.hooks {
+        match hooks::run_phase(ctx, session, app, Phase::PostSync, None).await {
+            Ok(n) => result.hooks += n,
+            Err(e) => return Err(fail_with_hooks(ctx, session, app, result, e).await),
+        }
+    }
+    Ok(())
+}
+
+/// Runs the SyncFail hooks after a failure; their own failure is added to the message.
+async fn fail_with_hooks(
+    ctx: &Ctx<'_>,
+    session: &Session,
+    app: &AppPlan,
+    result: &mut AppResult,
+    error: String,
+) -> String {
+    if !ctx.req.hooks {
+        return error;
+    }
+    match hooks::run_phase(ctx, session, app, Phase::SyncFail, None).await {
+        Ok(n) => {
+            result.hooks += n;
+            error
+        }
+        Err(e) => format!("{error}; then a SyncFail hook failed: {e}"),
+    }
+}
+
+/// Whether prune may run at all, and what each app prunes.
+async fn prune_phase(
+    ctx: &Ctx<'_>,
+    pruned: &mut HashMap<String, usize>,
+) -> (Option<String>, Vec<RemovedResult>) {
+    let plan = ctx.plan;
+    let wants = |a: &AppPlan| ctx.req.prune || a.automation.prune;
+    let any_wanted = plan
+        .apps
+        .iter()
+        .any(|a| wants(a) && a.prunes.iter().any(|p| !p.skip))
+        || (ctx.req.prune && !plan.removed.is_empty());
+    let mut removed = Vec::new();
+    let guard = if let Some(a) = plan.apps.iter().find(|a| a.render_failed) {
+        Some(format!(
+            "nothing was pruned: app {:?} failed to render, so what left Git is not known",
+            a.name
+        ))
+    } else if !plan.errors.is_empty() {
+        Some("nothing was pruned: the tree has errors, so what left Git is not known".into())
+    } else {
+        plan.apps
+            .iter()
+            .find(|a| {
+                ctx.result(&a.name)
+                    .is_some_and(|r| r.outcome == AppOutcome::Failed)
+            })
+            .map(|a| {
+                format!(
+                    "nothing was pruned: app {:?} failed, and prune runs only after every apply of the run succeeded",
+                    a.name
+                )
+            })
+    };
+    if guard.is_some() {
+        for r in &plan.removed {
+            removed.push(RemovedResult {
+                name: r.name.clone(),
+                context: r.context.clone(),
+                fate: "kept",
+                objects: r.objects.len(),
+            });
+        }
+        return (guard.filter(|_| any_wanted), removed);
+    }
+    let mut notes = Vec::new();
+    for a in &plan.apps {
+        if !wants(a) || a.prunes.is_empty() {
+            continue;
+        }
+        let Some(session) = a.context.as_ref().and_then(|c| ctx.sessions.get(c)) else {
+            continue;
+        };
+        if a.is_empty() && !a.automation.allow_empty {
+            notes.push(format!(
+                "app {:?} renders no objects: its {} live objects were not pruned (Argo CD's allowEmpty guard; set syncPolicy.automated.allowEmpty to allow it)",
+                a.name,
+                a.prunes.len()
+            ));
+            continue;
+        }
+        let todo: Vec<&crate::plan::Prune> = a.prunes.iter().filter(|p| !p.skip).collect();
+        match prune::delete_all(ctx, session, &a.name, &todo, a.options.propagation).await {
+            Ok(n) => {
+                pruned.insert(a.name.clone(), n);
+            }
+            Err(e) => {
+                if let Some(mut r) = ctx.result(&a.name) {
+                    r.outcome = AppOutcome::Failed;
+                    r.message = Some(e);
+                    ctx.set(r);
+                }
+            }
+        }
+    }
+    for r in &plan.removed {
+        let Some(session) = ctx.sessions.get(&r.context) else {
+            continue;
+        };
+        let fate = if !ctx.req.prune {
+            "kept"
+        } else if r.cascade {
+            let todo: Vec<&crate::plan::Prune> = r.objects.iter().filter(|p| !p.skip).collect();
+            match prune::delete_all(ctx, session, &r.name, &todo, Default::default()).await {
+                Ok(_) => {
+                    let _ =
+                        record::delete(&session.conn, &ctx.req.records_namespace, &r.name).await;
+                    "deleted"
+                }
+                Err(e) => {
+                    notes.push(format!("app {:?} (removed from Git): {e}", r.name));
+                    "kept"
+                }
+            }
+        } else {
+            let _ = record::delete(&session.conn, &ctx.req.records_namespace, &r.name).await;
+            "orphaned"
+        };
+        removed.push(RemovedResult {
+            name: r.name.clone(),
+            context: r.context.clone(),
+            fate,
+            objects: r.objects.len(),
+        });
+    }
+    for n in notes {
+        ctx.events.send(Event::Warning(n));
+    }
+    (None, removed)
+}
+
+/// Writes each app's record: before the sync, the union of where its objects were and will
+/// be; after, the history entry and (when its prune ran) only where its objects now are.
+async fn write_inventories(ctx: &Ctx<'_>, finished: bool, pruned: &HashMap<String, usize>) {
+    for a in &ctx.plan.apps {
+        let Some(session) = a.context.as_ref().and_then(|c| ctx.sessions.get(c)) else {
+            continue;
+        };
+        if a.render_failed {
+            continue;
+        }
+        let mut rec = a.record.clone().unwrap_or_else(|| AppRecord {
+            app: a.name.clone(),
+            ..Default::default()
+        });
+        rec.tree = ctx.req.tree_id.clone();
+        rec.cascade = a.cascade;
+        rec.destination_namespace = a.destination_namespace.clone();
+        let now = crate::plan::inventory_of(a);
+        let result = ctx.result(&a.name);
+        let clean_prune = finished
+            && pruned.contains_key(&a.name)
+            && a.prunes.iter().all(|p| !p.skip)
+            && result
+                .as_ref()
+                .is_some_and(|r| r.outcome == AppOutcome::Synced);
+        if clean_prune || (finished && a.prunes.is_empty() && rec.inventory.is_subset(&now)) {
+            rec.inventory = now;
+        } else {
+            rec.inventory.extend(now);
+        }
+        if finished {
+            let Some(r) = result else { continue };
+            if r.outcome == AppOutcome::Skipped {
+                continue;
+            }
+            rec.push(SyncEntry {
+                id: 0,
+                operation: ctx.req.operation.clone(),
+                revision: a.revisions.first().cloned().unwrap_or_default(),
+                revisions: a.revisions.clone(),
+                started_at: k8s_openapi::jiff::Timestamp::from_second(ctx.started_unix)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                finished_at: now_rfc3339(),
+                user: ctx.req.user.clone(),
+                outcome: if r.outcome == AppOutcome::Synced {
+                    Outcome::Succeeded
+                } else {
+                    Outcome::Failed
+                },
+                applied: r.applied,
+                pruned: pruned.get(&a.name).copied().unwrap_or(0),
+                hooks: r.hooks,
+                message: r.message.clone().unwrap_or_default(),
+            });
+        }
+        if let Err(e) = record::save(&session.conn, &ctx.req.records_namespace, &rec).await {
+            ctx.events.send(Event::Warning(format!(
+                "app {:?}: cannot write its record: {e}",
+                a.name
+            )));
+        }
+    }
+}
