@@ -1,6 +1,8 @@
 //! Integration tests: the built binary run as `kubectl gitops ...` through the machine's real
 //! kubectl, against the Go-built control plane that `scripts/test-cluster.sh start` runs.
 
+#[allow(dead_code)] // the source_security tests use the rest
+mod dumb_http;
 mod gitrepo;
 mod harness;
 mod helm;
