@@ -1,7 +1,6 @@
 //! Integration tests: the built binary run as `kubectl gitops ...` through the machine's real
 //! kubectl, against the Go-built control plane that `scripts/test-cluster.sh start` runs.
 
-#[allow(dead_code)] // the source_security tests use the rest
 mod dumb_http;
 mod gitrepo;
 mod harness;
@@ -17,5 +16,6 @@ mod kubeconfig;
 mod plugin;
 mod scope;
 mod security;
+mod source_security;
 mod tree;
 mod yaml;
