@@ -133,6 +133,17 @@ fn run(
     dir: Option<&Path>,
     args: &[&OsStr],
 ) -> Result<()> {
+    run_with_input(op, remote, shown_url, dir, args, None)
+}
+
+fn run_with_input(
+    op: &'static str,
+    remote: Option<&RemoteUrl>,
+    shown_url: &str,
+    dir: Option<&Path>,
+    args: &[&OsStr],
+    input: Option<Vec<u8>>,
+) -> Result<()> {
     let mut command = Command::new("git");
     if let Some(dir) = dir {
         command.arg("-C").arg(dir);
@@ -151,7 +162,11 @@ fn run(
         .env_remove("GIT_INDEX_FILE")
         .env_remove("GIT_OBJECT_DIRECTORY")
         .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES")
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let mut secrets = Vec::new();
@@ -169,11 +184,25 @@ fn run(
     if let Some(remote) = remote {
         secrets.extend(remote.raw_secrets());
     }
-    let output = command.output().map_err(|e| SourceError::GitCommand {
+    let cannot_run = |e: std::io::Error| SourceError::GitCommand {
         op,
         url: shown_url.to_owned(),
         detail: format!("cannot run git: {e}"),
-    })?;
+    };
+    let mut child = command.spawn().map_err(cannot_run)?;
+    // Written from a thread, so git filling its stderr pipe can't deadlock against us.
+    let writer = match (input, child.stdin.take()) {
+        (Some(input), Some(mut stdin)) => Some(std::thread::spawn(move || {
+            use std::io::Write as _;
+            // A write error means git exited early; its status and stderr say why.
+            let _ = stdin.write_all(&input);
+        })),
+        _ => None,
+    };
+    let output = child.wait_with_output().map_err(cannot_run)?;
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
     if output.status.success() {
         return Ok(());
     }
@@ -184,6 +213,43 @@ fn run(
         url: shown_url.to_owned(),
         detail,
     })
+}
+
+/// Fetches the objects `ids` into the partial clone at `git_dir` from its promisor remote
+/// `remote` (a remote name from the user's own config), in one request, as git's lazy fetch
+/// does: no tags, no FETCH_HEAD, no negotiation, and still no blobs beyond those named.
+pub(crate) fn fetch_objects(
+    git_dir: &Path,
+    remote: &str,
+    shown_url: &str,
+    ids: &[gix::ObjectId],
+) -> Result<()> {
+    let mut input = String::with_capacity(ids.len() * 41);
+    for id in ids {
+        input.push_str(&id.to_hex().to_string());
+        input.push('\n');
+    }
+    run_with_input(
+        "fetch",
+        None,
+        shown_url,
+        Some(git_dir),
+        &[
+            "-c",
+            "fetch.negotiationAlgorithm=noop",
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--recurse-submodules=no",
+            "--filter=blob:none",
+            "--stdin",
+            "--",
+            remote,
+        ]
+        .map(OsStr::new),
+        Some(input.into_bytes()),
+    )
 }
 
 /// One more `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` pair after any the caller's environment

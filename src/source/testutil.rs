@@ -83,6 +83,11 @@ impl TestRepo {
 #[path = "../../tests/it/dumb_http.rs"]
 pub mod dumb_http;
 
+/// `git daemon` on loopback, for partial clones (shared with the integration tests).
+#[allow(dead_code)]
+#[path = "../../tests/it/git_daemon.rs"]
+pub mod git_daemon;
+
 /// Publishes the repository at `repo` as the bare `<root>/<name>` that a dumb HTTP server can
 /// serve; call again after new commits to update it.
 pub fn publish_bare(repo: &Path, root: &Path, name: &str) -> std::path::PathBuf {

@@ -2,6 +2,7 @@
 //! kubectl, against the Go-built control plane that `scripts/test-cluster.sh start` runs.
 
 mod dumb_http;
+mod git_daemon;
 mod gitrepo;
 mod harness;
 mod helm;
@@ -13,6 +14,7 @@ mod diff;
 mod diff_revisions;
 mod example;
 mod kubeconfig;
+mod partial_clone;
 mod plugin;
 mod scope;
 mod security;
