@@ -236,3 +236,25 @@ fn without_a_user_cache_each_run_gets_a_private_dir_removed_at_the_end() {
     drop(run);
     assert!(!dir.exists());
 }
+
+#[test]
+fn a_failed_commit_tree_is_tried_once_per_run() {
+    let t = TestRepo::new();
+    t.write("a.yaml", "a\n");
+    let sha = t.commit("c");
+    let view = commit_view(&t, &sha);
+    let base = tempfile::tempdir().unwrap();
+    let not_a_dir = base.path().join("file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let cache = TreeCache::new(CacheDir::at(&not_a_dir));
+    let first = cache.on_disk(&view, &RepoPath::root()).unwrap_err();
+    let second = cache.on_disk(&view, &RepoPath::root()).unwrap_err();
+    match (&first, &second) {
+        (SourceError::Shared(a), SourceError::Shared(b)) => assert!(Arc::ptr_eq(a, b)),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        first.root(),
+        SourceError::CacheDirNotADirectory { .. }
+    ));
+}
