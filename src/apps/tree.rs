@@ -595,13 +595,13 @@ impl Resolver<'_> {
                         render_kustomize(&root, &dir, path.as_str())?
                     }
                     None => {
-                        let root = self.on_disk(view)?;
+                        let root = self.on_disk(view, &path)?;
                         render_kustomize(&root, &path.to_fs_path(&root), path.as_str())?
                     }
                 }
             }
             SourceType::Helm => {
-                let root = self.on_disk(view)?;
+                let root = self.on_disk(view, &path)?;
                 let chart_dir = path.to_fs_path(&root);
                 let inputs = self.helm_inputs(app, source, view, &path, &root, refs, dest_ns)?;
                 render_helm(&chart_dir, path.as_str(), &inputs)?
@@ -610,13 +610,10 @@ impl Resolver<'_> {
         Ok((kind, objects))
     }
 
-    /// A directory on disk holding the view's files: the work tree itself, or the commit's
-    /// tree materialised once in the cache.
-    fn on_disk(&self, view: &RepoView) -> Result<std::path::PathBuf, RenderError> {
-        match (view.snapshot(), view.repo().workdir()) {
-            (Snapshot::WorkTree, Some(dir)) => Ok(dir.to_path_buf()),
-            _ => Ok(self.trees.commit_tree(view)?),
-        }
+    /// A directory on disk holding the view's files for a renderer of `path`: a checked copy
+    /// (never the user's work tree, whose symlinks may lead anywhere), made once per run.
+    fn on_disk(&self, view: &RepoView, path: &RepoPath) -> Result<std::path::PathBuf, RenderError> {
+        Ok(self.trees.on_disk(view, path)?)
     }
 
     #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
@@ -641,7 +638,8 @@ impl Resolver<'_> {
                             "value file {file:?}: no source has ref {name:?}"
                         ))
                     })?;
-                    (view.clone(), self.on_disk(view)?, RepoPath::new(rel)?)
+                    let rel = RepoPath::new(rel)?;
+                    (view.clone(), self.on_disk(view, &rel)?, rel)
                 }
                 None => (view.clone(), root.to_path_buf(), chart.join(file)?),
             };

@@ -10,9 +10,7 @@ use crate::apps::appset::ClusterInfo;
 use crate::apps::{AppTree, Resolver};
 use crate::cluster::{Catalog, Connection, KubeTarget, connect, load_kubeconfig};
 use crate::render::Scopes;
-use crate::source::{
-    Repo, RepoMapping, RepoPath, RepoResolver, Snapshot, TreeCache, default_cache_dir,
-};
+use crate::source::{CacheDir, Repo, RepoMapping, RepoPath, RepoResolver, Snapshot, TreeCache};
 
 /// Files and folders tried, in order, when no ROOT is given (relative to the repo root).
 pub const CONVENTIONAL_ROOTS: &[&str] = &[
@@ -96,15 +94,15 @@ pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliErr
         .iter()
         .map(|m| m.parse::<RepoMapping>())
         .collect::<Result<Vec<_>, _>>()?;
-    let cache_dir = default_cache_dir();
+    // Per-user and checked, or (without XDG_CACHE_HOME and HOME) private to this run.
+    let cache = CacheDir::from_env();
     let repos = RepoResolver::new(
         Some(repo.clone()),
         mappings,
-        cache_dir.clone(),
+        std::sync::Arc::clone(&cache),
         args.offline,
     );
-    let trees =
-        TreeCache::new(cache_dir.unwrap_or_else(|| std::env::temp_dir().join("kubectl-gitops")));
+    let trees = TreeCache::new(cache);
     let resolver = Resolver {
         local: &repo,
         snapshot,

@@ -87,14 +87,33 @@ impl CommitStore {
         Ok(Some(listing))
     }
 
+    /// The data of an object of this commit; in a partial clone, a missing one is fetched (with
+    /// every other missing object of the commit, in one request) and read again.
+    fn data(&self, id: gix::ObjectId, what: impl Fn() -> String) -> Result<Vec<u8>> {
+        let find = || {
+            self.repo.with_gix(|repo| {
+                repo.find_object(id)
+                    .map(|mut object| std::mem::take(&mut object.data))
+            })
+        };
+        match find() {
+            Ok(data) => Ok(data),
+            Err(first) => {
+                if self.repo.fetch_missing_below(self.root)? {
+                    find().map_err(|e| self.git_error(what(), e))
+                } else {
+                    Err(self.git_error(what(), first))
+                }
+            }
+        }
+    }
+
     fn decode(&self, id: gix::ObjectId, dir: &RepoPath) -> Result<Listing> {
         let what = || format!("tree {id} ({dir})");
+        let data = self.data(id, what)?;
         self.repo.with_gix(|repo| {
-            let object = repo
-                .find_object(id)
-                .map_err(|e| self.git_error(what(), e))?;
             let mut entries = Vec::new();
-            for entry in gix::objs::TreeRefIter::from_bytes(&object.data, repo.object_hash()) {
+            for entry in gix::objs::TreeRefIter::from_bytes(&data, repo.object_hash()) {
                 let entry = entry.map_err(|e| self.git_error(what(), e))?;
                 // Non-UTF-8 names can't be named by a manifest; the work tree view skips them too.
                 let Ok(name) = std::str::from_utf8(entry.filename) else {
@@ -133,12 +152,7 @@ impl CommitStore {
         let id = self
             .entry(path, |e| e.id)?
             .ok_or_else(|| self.git_error(path.to_string(), missing(path)))?;
-        self.repo.with_gix(|repo| {
-            let mut object = repo
-                .find_object(id)
-                .map_err(|e| self.git_error(format!("blob {id} ({path})"), e))?;
-            Ok(std::mem::take(&mut object.data))
-        })
+        self.data(id, || format!("blob {id} ({path})"))
     }
 
     pub fn lstat(&self, path: &RepoPath) -> Result<Option<RawKind>> {

@@ -165,12 +165,70 @@ pub enum SourceError {
         url: String,
     },
 
-    /// No cache directory could be found for clones and trees.
-    #[error("no cache directory for cloning {url}: set XDG_CACHE_HOME or HOME")]
-    NoCacheDir {
-        /// The repoURL that needed a clone (credentials removed).
+    /// A repoURL names a local path or `file://` URL that is not the repository the command
+    /// runs in: a manifest must not make the tool read other repositories on the machine.
+    #[error("repoURL {url}: local repository URLs are read only through --repo-map URL=PATH")]
+    LocalRepoUrl {
+        /// The repoURL as written (credentials removed).
         url: String,
     },
+
+    /// A repoURL that `git` must not be given (unknown transport, option-like, malformed).
+    #[error("repoURL {url} is not allowed: {reason}")]
+    InvalidRepoUrl {
+        /// The repoURL (credentials removed).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A revision from a manifest is neither a valid ref name nor a commit SHA.
+    #[error("revision {rev:?} of {repo} is not allowed: {reason}")]
+    InvalidRevision {
+        /// The repoURL (credentials removed) or local repository.
+        repo: String,
+        /// The revision as written.
+        rev: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+
+    /// The cache directory belongs to another user, who could plant clones or trees in it.
+    #[error(
+        "cache directory {path} belongs to user id {owner}, not to this user ({uid}); refusing to use it (remove it, or set XDG_CACHE_HOME)"
+    )]
+    CacheDirNotOwned {
+        /// The directory.
+        path: PathBuf,
+        /// Its owner's user id.
+        owner: u32,
+        /// This process's effective user id.
+        uid: u32,
+    },
+
+    /// The cache directory exists but is not a directory.
+    #[error("cache directory {path} is not a directory")]
+    CacheDirNotADirectory {
+        /// The path.
+        path: PathBuf,
+    },
+
+    /// A clone in the cache was made for another URL (a hash collision or a tampered cache).
+    #[error(
+        "cache entry {path} holds a clone of {found}, not of {expected}; remove it to clone again"
+    )]
+    CacheEntryMismatch {
+        /// The clone directory.
+        path: PathBuf,
+        /// The cache key of the URL asked for (no credentials).
+        expected: String,
+        /// The cache key recorded in the clone (no credentials), or `nothing` when absent.
+        found: String,
+    },
+
+    /// An error met once and handed to every caller that waited for the same work.
+    #[error(transparent)]
+    Shared(std::sync::Arc<SourceError>),
 
     /// `git clone` or `git fetch` failed or could not be started.
     #[error("git {op} of {url} failed: {detail}")]
@@ -182,6 +240,16 @@ pub enum SourceError {
         /// Exit status and stderr of git (credentials removed), or why it did not start.
         detail: String,
     },
+}
+
+impl SourceError {
+    /// The error itself, looking through `Shared`: for matching on what went wrong.
+    pub fn root(&self) -> &SourceError {
+        match self {
+            SourceError::Shared(inner) => inner.root(),
+            other => other,
+        }
+    }
 }
 
 #[cfg(test)]

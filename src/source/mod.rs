@@ -14,6 +14,7 @@ mod commit;
 mod error;
 mod fetch;
 mod path;
+mod refname;
 mod repo;
 mod resolve;
 mod resolver;
@@ -26,7 +27,7 @@ mod worktree;
 #[cfg(test)]
 mod testutil;
 
-pub use cache::{TreeCache, default_cache_dir};
+pub use cache::{CacheDir, TreeCache, default_cache_dir};
 pub use error::{Result, SourceError};
 pub use path::RepoPath;
 pub use repo::Repo;

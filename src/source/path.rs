@@ -153,6 +153,20 @@ impl FromStr for RepoPath {
     }
 }
 
+impl serde::Serialize for RepoPath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// Read back through `RepoPath::new`, so a stored path is checked like any other.
+impl<'de> serde::Deserialize<'de> for RepoPath {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RepoPath, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        RepoPath::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

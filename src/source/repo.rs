@@ -1,9 +1,12 @@
 //! `Repo`: one opened repository, shared by every view and thread that reads it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::cache::Once;
 use super::error::{Result, SourceError};
+use super::fetch;
 use super::sha::Sha;
 use super::view::{RepoView, Snapshot};
 
@@ -18,6 +21,18 @@ struct Inner {
     /// `gix::Repository` is not `Sync`, and building one per read costs a config clone, so
     /// thread-local handles are pooled and lent out for the length of one operation.
     pool: Mutex<Vec<gix::Repository>>,
+    /// The remote that lazily provides missing objects, when this is a partial clone.
+    promisor: Option<Promisor>,
+    /// Trees whose missing objects were fetched (or failed to be) in this run.
+    fetched: Mutex<HashMap<gix::ObjectId, Once<()>>>,
+}
+
+/// A partial clone's promisor remote, from the user's own config.
+struct Promisor {
+    /// The remote's name, given to `git fetch`.
+    name: String,
+    /// Its URL (credentials removed) or name, for messages.
+    shown: String,
 }
 
 impl Repo {
@@ -43,12 +58,75 @@ impl Repo {
     }
 
     fn from_shared(shared: gix::ThreadSafeRepository) -> Repo {
+        let promisor = promisor_of(&shared.to_thread_local());
         Repo {
             inner: Arc::new(Inner {
                 shared,
                 pool: Mutex::new(Vec::new()),
+                promisor,
+                fetched: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// In a partial clone, fetches every object below `tree` that is not local, in one request
+    /// to the promisor remote; at most once per tree and run, a failure included. `Ok(false)`
+    /// when this is no partial clone, so a missing object is an error of its own.
+    pub(crate) fn fetch_missing_below(&self, tree: gix::ObjectId) -> Result<bool> {
+        let Some(promisor) = &self.inner.promisor else {
+            return Ok(false);
+        };
+        let slot = Arc::clone(
+            self.inner
+                .fetched
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(tree)
+                .or_default(),
+        );
+        let done = slot.get_or_init(|| {
+            let missing = self.missing_below(tree).map_err(Arc::new)?;
+            if missing.is_empty() {
+                return Ok(());
+            }
+            fetch::fetch_objects(self.git_dir(), &promisor.name, &promisor.shown, &missing)
+                .map_err(Arc::new)
+        });
+        done.clone().map(|()| true).map_err(SourceError::Shared)
+    }
+
+    /// The objects below `tree` that are not in the object database, found without reading a
+    /// blob (a partial clone without blobs still has every tree).
+    fn missing_below(&self, tree: gix::ObjectId) -> Result<Vec<gix::ObjectId>> {
+        self.with_gix(|repo| {
+            let mut missing = Vec::new();
+            let mut pending = vec![tree];
+            while let Some(id) = pending.pop() {
+                if !repo.has_object(id) {
+                    missing.push(id);
+                    continue;
+                }
+                let git_error = |source: gix::Error| SourceError::Git {
+                    repo: self.display_path(),
+                    what: format!("tree {id}"),
+                    source,
+                };
+                let object = repo.find_object(id).map_err(git_error)?;
+                for entry in gix::objs::TreeRefIter::from_bytes(&object.data, repo.object_hash()) {
+                    let entry = entry.map_err(git_error)?;
+                    match entry.mode.kind() {
+                        gix::objs::tree::EntryKind::Tree => pending.push(entry.oid.to_owned()),
+                        // Submodule commits live in other repositories.
+                        gix::objs::tree::EntryKind::Commit => {}
+                        _ if !repo.has_object(entry.oid) => missing.push(entry.oid.to_owned()),
+                        _ => {}
+                    }
+                }
+            }
+            missing.sort();
+            missing.dedup();
+            Ok(missing)
+        })
     }
 
     /// The checked-out directory, or `None` for a bare repository.
@@ -155,6 +233,26 @@ impl Repo {
     }
 }
 
+/// The promisor remote of a partial clone: `extensions.partialClone`, else the first remote
+/// with `promisor = true`.
+fn promisor_of(repo: &gix::Repository) -> Option<Promisor> {
+    let config = repo.config_snapshot();
+    let name = config
+        .string("extensions.partialClone")
+        .map(|name| name.to_string())
+        .or_else(|| {
+            repo.remote_names()
+                .into_iter()
+                .map(|name| name.to_string())
+                .find(|name| config.boolean(&format!("remote.{name}.promisor")) == Some(true))
+        })?;
+    let shown = config.string(&format!("remote.{name}.url")).map_or_else(
+        || name.clone(),
+        |url| super::url::redact_url(&url.to_string()),
+    );
+    Some(Promisor { name, shown })
+}
+
 impl std::fmt::Debug for Repo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Repo({})", self.path().display())
@@ -164,7 +262,9 @@ impl std::fmt::Debug for Repo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::testutil::{TestRepo, git};
+    use crate::source::path::RepoPath;
+    use crate::source::testutil::git_daemon::{GitDaemon, allow_partial_clones};
+    use crate::source::testutil::{TestRepo, git, publish_bare};
 
     fn assert_send_sync<T: Send + Sync>() {}
 
@@ -237,6 +337,105 @@ mod tests {
             Repo::open(missing.path()),
             Err(SourceError::Open { .. })
         ));
+    }
+
+    /// A partial clone (no blobs) of a two-commit history, served by `git daemon`.
+    struct Partial {
+        _served: tempfile::TempDir,
+        daemon: Option<GitDaemon>,
+        clone: tempfile::TempDir,
+        old: String,
+    }
+
+    fn partial_clone() -> Partial {
+        let upstream = TestRepo::new();
+        upstream.write("apps/a.yaml", "old a\n");
+        upstream.write("apps/deep/b.yaml", "old b\n");
+        let old = upstream.commit("old");
+        upstream.write("apps/a.yaml", "new a\n");
+        upstream.write("apps/deep/b.yaml", "new b\n");
+        upstream.commit("new");
+        let served = tempfile::tempdir().unwrap();
+        let bare = publish_bare(upstream.path(), served.path(), "repo.git");
+        allow_partial_clones(&bare);
+        let daemon = GitDaemon::serve(served.path());
+        let clone = tempfile::tempdir().unwrap();
+        git(
+            clone.path(),
+            &[
+                "clone",
+                "-q",
+                "--filter=blob:none",
+                &daemon.url("repo.git"),
+                ".",
+            ],
+        );
+        Partial {
+            _served: served,
+            daemon: Some(daemon),
+            clone,
+            old,
+        }
+    }
+
+    fn tree_of(repo: &Repo, sha: &str) -> gix::ObjectId {
+        repo.with_gix(|r| {
+            r.find_object(Sha::parse(sha).unwrap().to_object_id())
+                .unwrap()
+                .peel_to_commit()
+                .unwrap()
+                .tree_id()
+                .unwrap()
+                .detach()
+        })
+    }
+
+    #[test]
+    fn a_partial_clone_fetches_a_commits_missing_blobs_in_one_batch() {
+        let p = partial_clone();
+        let repo = Repo::open(p.clone.path()).unwrap();
+        let tree = tree_of(&repo, &p.old);
+        assert_eq!(
+            repo.missing_below(tree).unwrap().len(),
+            2,
+            "blobs are missing"
+        );
+        let view = repo
+            .view(Snapshot::Commit(Sha::parse(&p.old).unwrap()))
+            .unwrap();
+        let read = |f: &str| view.read_to_string(&RepoPath::new(f).unwrap()).unwrap();
+        assert_eq!(read("apps/a.yaml"), "old a\n");
+        // The first miss fetched every missing object of the commit at once.
+        assert!(repo.missing_below(tree).unwrap().is_empty());
+        assert_eq!(read("apps/deep/b.yaml"), "old b\n");
+        // A repository that is no partial clone never fetches.
+        let plain = TestRepo::new();
+        assert!(
+            !Repo::open(plain.path())
+                .unwrap()
+                .fetch_missing_below(tree)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn a_failed_fetch_of_missing_blobs_is_tried_once_per_commit() {
+        let mut p = partial_clone();
+        drop(p.daemon.take());
+        let repo = Repo::open(p.clone.path()).unwrap();
+        let view = repo
+            .view(Snapshot::Commit(Sha::parse(&p.old).unwrap()))
+            .unwrap();
+        let read = |f: &str| view.read(&RepoPath::new(f).unwrap()).unwrap_err();
+        let (first, second) = (read("apps/a.yaml"), read("apps/deep/b.yaml"));
+        match (&first, &second) {
+            (SourceError::Shared(a), SourceError::Shared(b)) => {
+                assert!(Arc::ptr_eq(a, b), "one failed fetch, met twice")
+            }
+            other => panic!("{other:?}"),
+        }
+        let msg = first.to_string();
+        assert!(msg.contains("git fetch of git://127.0.0.1:"), "{msg}");
     }
 
     #[test]

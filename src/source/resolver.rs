@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::cache::{default_cache_dir, publish, stable_hash, unique_temp};
+use super::cache::{CacheDir, Once, entry_name, publish, unique_temp};
 use super::error::{Result, SourceError};
 use super::fetch;
+use super::refname::check_revision;
 use super::repo::Repo;
 use super::sha::Sha;
-use super::url::{local_path, normalize_repo_url, redact_url};
+use super::url::{RemoteUrl, UrlProblem, local_path, normalize_repo_url, redact_url};
 
 /// A `--repo-map URL=PATH` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,26 +63,42 @@ pub struct ResolvedRepo {
 
 /// Maps repoURLs to repositories: the local repo, `--repo-map` entries, then a clone cache.
 ///
-/// Results are memoised per normalised URL, so each cached clone is fetched once per run even
+/// Results are memoised per repository, so each cached clone is fetched once per run even
 /// when many apps name it, and concurrent callers for one URL wait for a single clone.
 /// Clones and fetches run the `git` CLI with an argument vector (see the `fetch` module for why
 /// not gix); everything is read with gix afterwards.
+///
+/// A repoURL is a network URL of an allowed kind ([`RemoteUrl`]) unless it names the local
+/// repository or a `--repo-map` entry: a manifest can't point the tool at another repository on
+/// the machine. Clones are filed under the strict [`RemoteUrl::cache_key`], record that key, and
+/// are always fetched from the URL the manifest names, so no two repositories share a clone.
 pub struct RepoResolver {
     local: Option<Repo>,
     local_keys: Vec<String>,
     local_dirs: Vec<PathBuf>,
     mappings: Vec<(String, PathBuf)>,
-    cache_dir: Option<PathBuf>,
+    cache: Arc<CacheDir>,
     offline: bool,
-    slots: Mutex<HashMap<String, Arc<Mutex<Option<ResolvedRepo>>>>>,
+    /// One slot per repository; a failure is kept too, so a dead URL is tried once per run.
+    slots: Mutex<HashMap<String, Once<ResolvedRepo>>>,
 }
 
+/// Where a repoURL is read from, decided before anything is opened or fetched.
+enum Target {
+    Mapped(PathBuf),
+    Local(Repo),
+    Clone(RemoteUrl),
+}
+
+/// The file in a clone that records the cache key it was made for.
+const SOURCE_FILE: &str = "kubectl-gitops-source";
+
 impl RepoResolver {
-    /// `cache_dir` holds clones under `repos/`; `None` means `default_cache_dir()`.
+    /// Clones live in `cache` under `repos/`.
     pub fn new(
         local: Option<Repo>,
         mappings: Vec<RepoMapping>,
-        cache_dir: Option<PathBuf>,
+        cache: Arc<CacheDir>,
         offline: bool,
     ) -> RepoResolver {
         let (local_keys, local_dirs) = match &local {
@@ -108,44 +125,66 @@ impl RepoResolver {
                 .into_iter()
                 .map(|m| (normalize_repo_url(&m.url), m.path))
                 .collect(),
-            cache_dir,
+            cache,
             offline,
             slots: Mutex::new(HashMap::new()),
         }
     }
 
     /// The repository for `url`: mapped, else the local repo, else a cached clone (cloned or
-    /// fetched now unless offline).
+    /// fetched now unless offline). Local paths and `file://` URLs other than the local
+    /// repository, and URLs git must not be given, are errors naming the URL.
     pub fn resolve_url(&self, url: &str) -> Result<ResolvedRepo> {
-        let key = normalize_repo_url(url);
+        let target = self.target(url)?;
+        let slot_key = match &target {
+            Target::Mapped(path) => format!("mapped:{}", path.display()),
+            Target::Local(_) => "local".to_owned(),
+            Target::Clone(remote) => format!("clone:{}", remote.cache_key()),
+        };
         let slot = Arc::clone(
             self.slots
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .entry(key.clone())
+                .entry(slot_key)
                 .or_default(),
         );
-        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(found) = slot.as_ref() {
-            return Ok(ResolvedRepo {
+        let found = slot.get_or_init(|| self.open(url, target).map_err(Arc::new));
+        match found {
+            Ok(found) => Ok(ResolvedRepo {
                 url: url.to_owned(),
                 ..found.clone()
-            });
+            }),
+            Err(e) => Err(SourceError::Shared(Arc::clone(e))),
         }
-        let found = self.find(url, &key)?;
-        *slot = Some(found.clone());
-        Ok(found)
     }
 
-    /// Resolves `rev` in a resolved repository; for a cached clone that lacks it (a SHA or ref on
-    /// no branch), fetches that revision once before giving up.
+    /// Resolves `rev` (a `targetRevision`: ref name or SHA, refused otherwise) in a resolved
+    /// repository; for a cached clone that lacks it (a SHA or ref on no branch), fetches that
+    /// revision once before giving up.
     pub fn resolve_revision(&self, resolved: &ResolvedRepo, rev: &str) -> Result<Sha> {
+        check_revision(rev).map_err(|reason| SourceError::InvalidRevision {
+            repo: match resolved.origin {
+                RepoOrigin::Cached => redact_url(&resolved.url),
+                RepoOrigin::Local | RepoOrigin::Mapped => {
+                    resolved.repo.path().display().to_string()
+                }
+            },
+            rev: rev.to_owned(),
+            reason,
+        })?;
         let first = resolved.repo.resolve(rev);
         if first.is_ok() || resolved.origin != RepoOrigin::Cached || self.offline {
             return first;
         }
-        let local_ref = format!("refs/kubectl-gitops/fetched/{}", stable_hash(rev));
-        fetch::fetch_revision(resolved.repo.git_dir(), &resolved.url, rev, &local_ref)?;
+        let remote = parse_remote(&resolved.url)?;
+        let local_ref = format!("refs/kubectl-gitops/fetched/{}", entry_name(rev));
+        fetch::fetch_revision(
+            resolved.repo.git_dir(),
+            &remote,
+            &redact_url(&resolved.url),
+            rev,
+            &local_ref,
+        )?;
         resolved.repo.resolve(&local_ref).map_err(|e| match e {
             SourceError::UnknownRevision { repo, source, .. } => SourceError::UnknownRevision {
                 repo,
@@ -156,21 +195,30 @@ impl RepoResolver {
         })
     }
 
-    fn find(&self, url: &str, key: &str) -> Result<ResolvedRepo> {
-        let resolved = |repo, origin| ResolvedRepo {
+    fn open(&self, url: &str, target: Target) -> Result<ResolvedRepo> {
+        let (repo, origin) = match target {
+            Target::Mapped(path) => (Repo::open(path)?, RepoOrigin::Mapped),
+            Target::Local(repo) => (repo, RepoOrigin::Local),
+            Target::Clone(remote) => (self.cached_clone(url, &remote)?, RepoOrigin::Cached),
+        };
+        Ok(ResolvedRepo {
             url: url.to_owned(),
             repo,
             origin,
-        };
-        if let Some((_, path)) = self.mappings.iter().find(|(k, _)| k == key) {
-            return Ok(resolved(Repo::open(path)?, RepoOrigin::Mapped));
+        })
+    }
+
+    fn target(&self, url: &str) -> Result<Target> {
+        let key = normalize_repo_url(url);
+        if let Some((_, path)) = self.mappings.iter().find(|(k, _)| *k == key) {
+            return Ok(Target::Mapped(path.clone()));
         }
         if let Some(local) = &self.local
-            && self.is_local(url, key)
+            && self.is_local(url, &key)
         {
-            return Ok(resolved(local.clone(), RepoOrigin::Local));
+            return Ok(Target::Local(local.clone()));
         }
-        Ok(resolved(self.cached_clone(url, key)?, RepoOrigin::Cached))
+        parse_remote(url).map(Target::Clone)
     }
 
     fn is_local(&self, url: &str, key: &str) -> bool {
@@ -182,44 +230,67 @@ impl RepoResolver {
             .is_some_and(|path| self.local_dirs.contains(&path))
     }
 
-    fn cached_clone(&self, url: &str, key: &str) -> Result<Repo> {
-        let offline = || SourceError::NotAvailableOffline {
-            url: redact_url(url),
-        };
-        let cache_dir = match self.cache_dir.clone().or_else(default_cache_dir) {
-            Some(dir) => dir,
-            None if self.offline => return Err(offline()),
-            None => {
-                return Err(SourceError::NoCacheDir {
-                    url: redact_url(url),
-                });
-            }
-        };
-        let repos = cache_dir.join("repos");
-        let dir = repos.join(stable_hash(key));
+    fn cached_clone(&self, url: &str, remote: &RemoteUrl) -> Result<Repo> {
+        let shown = redact_url(url);
+        let offline = || SourceError::NotAvailableOffline { url: shown.clone() };
+        let repos = self.cache.subdir("repos")?;
+        let key = remote.cache_key();
+        let dir = repos.join(entry_name(&key));
         if dir.is_dir() {
+            check_source(&dir, &key)?;
             if !self.offline {
-                fetch::fetch_all(&dir, url)?;
+                fetch::fetch_all(&dir, remote, &shown)?;
             }
         } else if self.offline {
             return Err(offline());
         } else {
-            clone_into(url, &repos, &dir)?;
+            clone_into(remote, &shown, &key, &repos, &dir)?;
         }
         Repo::open(&dir)
     }
 }
 
+/// Parses a repoURL for git, as a typed error naming it (credentials removed).
+fn parse_remote(url: &str) -> Result<RemoteUrl> {
+    RemoteUrl::parse(url).map_err(|problem| match problem {
+        UrlProblem::Local => SourceError::LocalRepoUrl {
+            url: redact_url(url.trim()),
+        },
+        other => SourceError::InvalidRepoUrl {
+            url: redact_url(url.trim()),
+            reason: other.to_string(),
+        },
+    })
+}
+
+/// Refuses a clone that was made for another cache key.
+fn check_source(dir: &Path, key: &str) -> Result<()> {
+    let found = std::fs::read_to_string(dir.join(SOURCE_FILE)).ok();
+    if found.as_deref().map(str::trim_end) == Some(key) {
+        return Ok(());
+    }
+    Err(SourceError::CacheEntryMismatch {
+        path: dir.to_path_buf(),
+        expected: key.to_owned(),
+        found: found.map_or_else(|| "nothing".to_owned(), |f| f.trim_end().to_owned()),
+    })
+}
+
 /// Clones next to `dir` and renames into place, so a crashed or concurrent clone never leaves a
 /// half-filled directory under the final name.
-fn clone_into(url: &str, repos: &Path, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(repos).map_err(|source| SourceError::Io {
-        op: "create directory",
-        path: repos.to_path_buf(),
-        source,
-    })?;
+fn clone_into(remote: &RemoteUrl, shown: &str, key: &str, repos: &Path, dir: &Path) -> Result<()> {
     let temp = unique_temp(repos, "clone");
-    if let Err(e) = fetch::clone_bare(url, &temp) {
+    let cloned = fetch::init_bare(&temp, shown)
+        .and_then(|()| {
+            let file = temp.join(SOURCE_FILE);
+            std::fs::write(&file, format!("{key}\n")).map_err(|source| SourceError::Io {
+                op: "write",
+                path: file,
+                source,
+            })
+        })
+        .and_then(|()| fetch::fetch_all(&temp, remote, shown));
+    if let Err(e) = cloned {
         let _ = std::fs::remove_dir_all(&temp);
         return Err(e);
     }

@@ -76,3 +76,45 @@ impl TestRepo {
         self.git(&["rev-parse", "HEAD"])
     }
 }
+
+/// A loopback server for Git's dumb HTTP protocol (shared with the integration tests).
+// Not every helper of the server is used by the unit tests.
+#[allow(dead_code)]
+#[path = "../../tests/it/dumb_http.rs"]
+pub mod dumb_http;
+
+/// `git daemon` on loopback, for partial clones (shared with the integration tests).
+#[allow(dead_code)]
+#[path = "../../tests/it/git_daemon.rs"]
+pub mod git_daemon;
+
+/// Publishes the repository at `repo` as the bare `<root>/<name>` that a dumb HTTP server can
+/// serve; call again after new commits to update it.
+pub fn publish_bare(repo: &Path, root: &Path, name: &str) -> std::path::PathBuf {
+    let dest = root.join(name);
+    if dest.exists() {
+        git(
+            &dest,
+            &[
+                "fetch",
+                "-q",
+                "--update-head-ok",
+                repo.to_str().expect("utf-8 path"),
+                "+refs/*:refs/*",
+            ],
+        );
+    } else {
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                repo.to_str().expect("utf-8 path"),
+                name,
+            ],
+        );
+    }
+    git(&dest, &["update-server-info"]);
+    dest
+}

@@ -241,56 +241,152 @@ impl RepoView {
     /// Writes the directory `under` (the root for the whole repo) into `dest` for external renderers.
     ///
     /// Symlinks are replaced by copies of what they point at, so nothing written can point
-    /// outside `dest`; executable bits are kept. `dest` is created; it should be empty.
+    /// outside `dest`; executable bits are kept. `dest` is created; it should be empty. A link
+    /// that leaves the repository, or a directory link that contains itself, is an error.
     pub fn materialise(&self, under: &RepoPath, dest: &Path) -> Result<()> {
         let physical = self.existing_dir(under)?;
         create_dir(dest)?;
         let mut expanding = Vec::new();
-        self.copy_dir(&physical, dest, &mut expanding)
+        self.copy_dir(&physical, under, dest, &mut expanding, None)
     }
 
-    fn copy_dir(&self, dir: &RepoPath, dest: &Path, expanding: &mut Vec<RepoPath>) -> Result<()> {
+    /// Like `materialise` for the whole repository, but a link that leaves it (or loops) is left
+    /// out and reported instead of failing the copy, so one bad link fails only the apps whose
+    /// files it is among (see `TreeCache::on_disk`), never the others sharing the copy.
+    pub(crate) fn materialise_checked(&self, dest: &Path) -> Result<Vec<SkippedLink>> {
+        let root = RepoPath::root();
+        create_dir(dest)?;
+        let mut expanding = Vec::new();
+        let mut skipped = Vec::new();
+        self.copy_dir(&root, &root, dest, &mut expanding, Some(&mut skipped))?;
+        Ok(skipped)
+    }
+
+    /// Copies the physical directory `dir`, seen by renderers at `logical`, into `dest`.
+    fn copy_dir(
+        &self,
+        dir: &RepoPath,
+        logical: &RepoPath,
+        dest: &Path,
+        expanding: &mut Vec<RepoPath>,
+        mut skipped: Option<&mut Vec<SkippedLink>>,
+    ) -> Result<()> {
         for entry in self.inner.store.list(dir)? {
             let source = dir.child(&entry.name);
+            let at = logical.child(&entry.name);
             let target = dest.join(&entry.name);
             match entry.kind {
                 RawKind::Dir => {
                     create_dir(&target)?;
-                    self.copy_dir(&source, &target, expanding)?;
+                    self.copy_dir(&source, &at, &target, expanding, skipped.as_deref_mut())?;
                 }
                 RawKind::File { executable } => {
                     write_file(&target, &self.inner.store.read(&source)?, executable)?;
                 }
-                RawKind::Link => match self.resolve(&source)? {
-                    None
-                    | Some(Resolved {
-                        kind: RawKind::Link,
-                        ..
-                    }) => {}
-                    Some(Resolved {
-                        path,
-                        kind: RawKind::File { executable },
-                    }) => write_file(&target, &self.inner.store.read(&path)?, executable)?,
-                    Some(Resolved {
-                        path,
-                        kind: RawKind::Dir,
-                    }) => {
-                        // A link to one of its own ancestors would copy forever.
-                        if source.starts_with(&path) || expanding.len() >= MAX_DIR_LINK_NESTING {
-                            return Err(SourceError::SymlinkLoop {
-                                repo: self.inner.repo.display_path(),
-                                path: source,
-                            });
+                RawKind::Link => {
+                    let resolved = match (self.resolve(&source), skipped.as_deref_mut()) {
+                        (Ok(found), _) => found,
+                        (Err(e), Some(skipped)) => match SkippedLink::from_error(at, e) {
+                            Ok(link) => {
+                                skipped.push(link);
+                                continue;
+                            }
+                            Err(e) => return Err(e),
+                        },
+                        (Err(e), None) => return Err(e),
+                    };
+                    match resolved {
+                        None
+                        | Some(Resolved {
+                            kind: RawKind::Link,
+                            ..
+                        }) => {}
+                        Some(Resolved {
+                            path,
+                            kind: RawKind::File { executable },
+                        }) => write_file(&target, &self.inner.store.read(&path)?, executable)?,
+                        Some(Resolved {
+                            path,
+                            kind: RawKind::Dir,
+                        }) => {
+                            // A link to one of its own ancestors would copy forever.
+                            if source.starts_with(&path) || expanding.len() >= MAX_DIR_LINK_NESTING
+                            {
+                                let e = SourceError::SymlinkLoop {
+                                    repo: self.inner.repo.display_path(),
+                                    path: source,
+                                };
+                                match skipped.as_deref_mut() {
+                                    Some(skipped) => {
+                                        skipped.push(SkippedLink::from_error(at, e)?);
+                                        continue;
+                                    }
+                                    None => return Err(e),
+                                }
+                            }
+                            create_dir(&target)?;
+                            expanding.push(source);
+                            self.copy_dir(&path, &at, &target, expanding, skipped.as_deref_mut())?;
+                            expanding.pop();
                         }
-                        create_dir(&target)?;
-                        expanding.push(source);
-                        self.copy_dir(&path, &target, expanding)?;
-                        expanding.pop();
                     }
-                },
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// A symlink `materialise_checked` left out of a copy, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SkippedLink {
+    /// Where the link's content would have been in the copy (repo-relative).
+    pub at: RepoPath,
+    /// Why it was left out.
+    pub problem: LinkProblem,
+}
+
+/// What was wrong with a skipped link.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum LinkProblem {
+    /// The link (possibly one met on the way) points outside the repository.
+    Escape {
+        /// The offending link.
+        link: RepoPath,
+        /// Its target.
+        target: String,
+    },
+    /// Too many links, or a directory link containing itself.
+    Loop {
+        /// The path being resolved.
+        path: RepoPath,
+    },
+}
+
+impl SkippedLink {
+    /// Records a link problem; any other error is given back.
+    fn from_error(at: RepoPath, error: SourceError) -> Result<SkippedLink> {
+        let problem = match error {
+            SourceError::SymlinkEscape { link, target, .. } => LinkProblem::Escape { link, target },
+            SourceError::SymlinkLoop { path, .. } => LinkProblem::Loop { path },
+            other => return Err(other),
+        };
+        Ok(SkippedLink { at, problem })
+    }
+
+    /// The error an app whose files include this link fails with.
+    pub(crate) fn to_error(&self, repo: &Path) -> SourceError {
+        match &self.problem {
+            LinkProblem::Escape { link, target } => SourceError::SymlinkEscape {
+                repo: repo.to_path_buf(),
+                link: link.clone(),
+                target: target.clone(),
+            },
+            LinkProblem::Loop { path } => SourceError::SymlinkLoop {
+                repo: repo.to_path_buf(),
+                path: path.clone(),
+            },
+        }
     }
 }
 

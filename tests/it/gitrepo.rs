@@ -58,6 +58,37 @@ impl GitRepo {
         self.git(&["rev-parse", "HEAD"])
     }
 
+    /// Publishes the repo as the bare repository `<root>/<name>` for a dumb HTTP server
+    /// (`git update-server-info`); call again after new commits.
+    pub fn publish_bare(&self, root: &Path, name: &str) -> PathBuf {
+        let dest = root.join(name);
+        let src = self.path().to_str().unwrap();
+        let git = |dir: &Path, args: &[&str]| {
+            let out = Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .expect("run git");
+            assert!(
+                out.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        if dest.exists() {
+            git(
+                &dest,
+                &["fetch", "-q", "--update-head-ok", src, "+refs/*:refs/*"],
+            );
+        } else {
+            git(root, &["clone", "-q", "--bare", src, name]);
+        }
+        git(&dest, &["update-server-info"]);
+        dest
+    }
+
     /// Copies a directory tree into the repo.
     pub fn copy_dir(&self, from: &Path, to: &str) -> &Self {
         copy_dir(from, &self.path().join(to));

@@ -1,6 +1,8 @@
 //! Integration tests: the built binary run as `kubectl gitops ...` through the machine's real
 //! kubectl, against the Go-built control plane that `scripts/test-cluster.sh start` runs.
 
+mod dumb_http;
+mod git_daemon;
 mod gitrepo;
 mod harness;
 mod helm;
@@ -12,8 +14,10 @@ mod diff;
 mod diff_revisions;
 mod example;
 mod kubeconfig;
+mod partial_clone;
 mod plugin;
 mod scope;
 mod security;
+mod source_security;
 mod tree;
 mod yaml;

@@ -351,7 +351,11 @@ fn other_repositories_are_cloned_into_the_cache_unless_offline() {
     let other = GitRepo::new();
     other.write("svc/cm.yaml", &configmap("cloned", "x"));
     other.commit("remote content");
-    let url = format!("file://{}", other.path().display());
+    // Served over git's dumb HTTP protocol on loopback: local paths are no repoURLs.
+    let served = crate::harness::tempdir();
+    other.publish_bare(served.path(), "other.git");
+    let server = crate::dumb_http::DumbHttp::serve(served.path(), None);
+    let url = server.url("other.git");
     repo.write("apps/remote.yaml", &app("remote", &url, "svc", "remote"));
     repo.commit("app from another repository");
     let home = crate::harness::tempdir();
@@ -376,8 +380,10 @@ fn other_repositories_are_cloned_into_the_cache_unless_offline() {
         cache.display()
     );
     // Now cached: --offline reads the clone without fetching.
+    let requests = server.requests().len();
     let out = json(&run(&["--offline"]).success());
     assert_eq!(objects_of(&out, "remote"), Some(1));
+    assert_eq!(server.requests().len(), requests, "offline: no request");
 }
 
 #[test]
