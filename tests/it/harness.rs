@@ -203,3 +203,62 @@ pub fn app_names(tree: &serde_json::Value) -> Vec<String> {
         .map(|a| a["name"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The Gateway API fixture (CRDs and examples) under an API group of its own, so tests that
+/// install its CRDs never see each other's: CRDs are cluster-wide. The CRDs are deleted when
+/// the value is dropped.
+pub struct GatewayApi {
+    /// The group standing for `gateway.networking.k8s.io`.
+    pub group: String,
+}
+
+impl GatewayApi {
+    /// A fresh group for one test.
+    pub fn new() -> GatewayApi {
+        static N: AtomicU32 = AtomicU32::new(0);
+        GatewayApi {
+            group: format!(
+                "gw{}-{}.test.kgitops.io",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ),
+        }
+    }
+
+    /// A fixture file with the group replaced.
+    pub fn file(&self, name: &str) -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/gateway-api")
+            .join(name);
+        std::fs::read_to_string(path)
+            .unwrap()
+            .replace("gateway.networking.k8s.io", &self.group)
+    }
+
+    /// A CRD's full name in this group (`gateways` → `gateways.<group>`).
+    pub fn crd(&self, plural: &str) -> String {
+        format!("{plural}.{}", self.group)
+    }
+}
+
+impl Drop for GatewayApi {
+    fn drop(&mut self) {
+        let kc = cluster_kubeconfig();
+        for plural in [
+            "gatewayclasses",
+            "gateways",
+            "httproutes",
+            "referencegrants",
+        ] {
+            let _ = kubectl(Some(&kc))
+                .args([
+                    "delete",
+                    "crd",
+                    &self.crd(plural),
+                    "--ignore-not-found",
+                    "--wait=false",
+                ])
+                .output();
+        }
+    }
+}
