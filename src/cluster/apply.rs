@@ -23,6 +23,14 @@ pub enum ApplyError {
         /// The server's message.
         message: String,
     },
+    /// Server-side apply found fields owned by other managers with other values.
+    #[error("{message}")]
+    Conflict {
+        /// The managers that own the conflicting fields.
+        managers: Vec<String>,
+        /// The server's message (it names managers and field paths, never values).
+        message: String,
+    },
     /// The request did not get an answer.
     #[error("{0}")]
     Transport(String),
@@ -79,6 +87,12 @@ pub async fn server_side_apply(
                 namespace.unwrap_or_default().to_string(),
             ))
         }
+        Err(kube::Error::Api(s)) if s.code == 409 && !conflict_managers(&s).is_empty() => {
+            Err(ApplyError::Conflict {
+                managers: conflict_managers(&s),
+                message: s.message.clone(),
+            })
+        }
         Err(kube::Error::Api(s)) => Err(ApplyError::Refused {
             code: s.code,
             message: if resource.group.is_empty() && resource.kind == "Secret" {
@@ -89,6 +103,24 @@ pub async fn server_side_apply(
         }),
         Err(e) => Err(ApplyError::Transport(conn.error(e, "apply").to_string())),
     }
+}
+
+/// The field managers a 409 from server-side apply names: its causes read
+/// `conflict with "kubectl-patch" using v1`.
+fn conflict_managers(status: &kube::core::Status) -> Vec<String> {
+    let mut out: Vec<String> = status
+        .details
+        .iter()
+        .flat_map(|d| d.causes.iter())
+        .filter(|c| c.reason == "FieldManagerConflict")
+        .filter_map(|c| {
+            let rest = c.message.split_once("conflict with \"")?.1;
+            Some(rest.split_once('"')?.0.to_string())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// What may be said of a refused Secret. The API server quotes offending values in its

@@ -11,7 +11,7 @@ const ATTEMPTS: u32 = 5;
 /// Whether an error is worth another try.
 pub(crate) fn is_transient(e: &kube::Error) -> bool {
     match e {
-        kube::Error::Api(s) => matches!(s.code, 429 | 500 | 502 | 503 | 504),
+        kube::Error::Api(s) => matches!(s.code, 429 | 502 | 503 | 504),
         _ => false,
     }
 }

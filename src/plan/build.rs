@@ -226,6 +226,7 @@ fn classify(
                 options,
                 live: None,
                 action: Action::Create,
+                force: false,
                 change: None,
             }),
         }
@@ -407,6 +408,26 @@ fn provably_unchanged(step: &Step, live: &Value) -> bool {
             })
         });
     ours && apply_is_noop(&step.body, live, FIELD_MANAGER)
+}
+
+/// Whether every one of `managers` wrote to the live object only with `Update` operations
+/// (`kubectl edit/patch/scale/set`, controllers): their fields are drift, not a rival source of
+/// truth. A manager that uses `Apply` declares the fields its own.
+fn only_hand_edits(live: &Value, managers: &[String]) -> bool {
+    let entries = live
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    !managers.is_empty()
+        && managers.iter().all(|m| {
+            let ops: Vec<&str> = entries
+                .iter()
+                .filter(|e| e.get("manager").and_then(Value::as_str) == Some(m.as_str()))
+                .filter_map(|e| e.get("operation").and_then(Value::as_str))
+                .collect();
+            !ops.is_empty() && ops.iter().all(|op| *op == "Update")
+        })
 }
 
 /// Everything but what every write changes (resourceVersion, timestamps of managedFields).
@@ -598,44 +619,61 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         };
         let force = req.force_conflicts;
         let conn = &session.conn;
-        let predictions: Vec<Result<Option<Value>, ApplyError>> = stream::iter(p.steps.iter())
-            .map(|step| {
-                let live = live_map.get(&step.key);
-                async move {
-                    let Some(target) = step.target.as_ref().filter(|t| !t.needs_crd) else {
-                        return Ok(None);
-                    };
-                    if let Some(l) = live
-                        && provably_unchanged(step, l)
-                    {
-                        return Ok(Some(l.clone()));
+        let predictions: Vec<(Result<Option<Value>, ApplyError>, bool)> =
+            stream::iter(p.steps.iter())
+                .map(|step| {
+                    let live = live_map.get(&step.key);
+                    async move {
+                        let Some(target) = step.target.as_ref().filter(|t| !t.needs_crd) else {
+                            return (Ok(None), false);
+                        };
+                        if let Some(l) = live
+                            && provably_unchanged(step, l)
+                        {
+                            return (Ok(Some(l.clone())), false);
+                        }
+                        let ns = if target.namespaced {
+                            step.key.namespace.as_deref()
+                        } else {
+                            None
+                        };
+                        let mut how = ApplyParams {
+                            dry_run: true,
+                            force,
+                            validate: !step.options.no_validate,
+                        };
+                        let mut forced = false;
+                        loop {
+                            match server_side_apply(conn, &target.resource, ns, &step.body, how)
+                                .await
+                            {
+                                Ok(v) => return (Ok(Some(v)), forced),
+                                // The namespace comes with the sync (or another app): predict
+                                // creation.
+                                Err(ApplyError::NamespaceMissing(_)) => return (Ok(None), forced),
+                                // Fields taken by hand edits are drift: Git takes them back.
+                                // Fields another manager *applies* are a real conflict.
+                                Err(ApplyError::Conflict { managers, .. })
+                                    if !how.force
+                                        && live.is_some_and(|l| only_hand_edits(l, &managers)) =>
+                                {
+                                    how.force = true;
+                                    forced = true;
+                                }
+                                Err(e) => return (Err(e), forced),
+                            }
+                        }
                     }
-                    let ns = if target.namespaced {
-                        step.key.namespace.as_deref()
-                    } else {
-                        None
-                    };
-                    let how = ApplyParams {
-                        dry_run: true,
-                        force,
-                        validate: !step.options.no_validate,
-                    };
-                    match server_side_apply(conn, &target.resource, ns, &step.body, how).await {
-                        Ok(v) => Ok(Some(v)),
-                        // The namespace comes with the sync (or another app): predict creation.
-                        Err(ApplyError::NamespaceMissing(_)) => Ok(None),
-                        Err(e) => Err(e),
-                    }
-                }
-            })
-            .buffered(req.concurrency.max(1))
-            .collect()
-            .await;
+                })
+                .buffered(req.concurrency.max(1))
+                .collect()
+                .await;
         let app_name = p.name.clone();
         let fail_on_shared = p.options.fail_on_shared_resource;
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        for (step, predicted) in p.steps.iter_mut().zip(predictions) {
+        for (step, (predicted, forced)) in p.steps.iter_mut().zip(predictions) {
+            step.force = forced;
             let live = live_map.get(&step.key).cloned();
             if let Some(l) = &live
                 && let Some(owner) = tracked_app(l, &step.key)
@@ -654,6 +692,14 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             }
             let predicted = match predicted {
                 Ok(p) => p,
+                Err(ApplyError::Conflict { message, .. }) => {
+                    errors.push(format!(
+                        "{} ({}): {message} (another field manager applies these fields: rerun with --force-conflicts to take them over)",
+                        step.key.display_name(),
+                        step.origin
+                    ));
+                    continue;
+                }
                 Err(e) => {
                     errors.push(format!(
                         "{} ({}): the server refused it: {e}",

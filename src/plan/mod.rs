@@ -72,6 +72,9 @@ pub struct Step {
     pub live: Option<Value>,
     /// What sync does.
     pub action: Action,
+    /// Apply with `force`: the fields it takes back were changed by hand (an `Update`
+    /// manager such as `kubectl edit` or `kubectl scale`): drift that Git overrides.
+    pub force: bool,
     /// What a user sees change (None: in sync).
     pub change: Option<ObjectChange>,
 }

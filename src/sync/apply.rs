@@ -63,7 +63,7 @@ pub(crate) async fn apply_step(
                 &step.body,
                 ApplyParams {
                     dry_run: false,
-                    force: ctx.req.force_conflicts,
+                    force: ctx.req.force_conflicts || step.force,
                     validate: !step.options.no_validate,
                 },
             )
@@ -93,9 +93,9 @@ pub(crate) async fn apply_step(
                     where_()
                 ));
             }
-            Err(ApplyError::Refused { code: 409, message }) => {
+            Err(ApplyError::Conflict { message, .. }) => {
                 return Err(format!(
-                    "{}: {message} (another field manager owns these fields: rerun with --force-conflicts to take them over)",
+                    "{}: {message} (another field manager applies these fields: rerun with --force-conflicts to take them over)",
                     where_()
                 ));
             }
@@ -142,6 +142,7 @@ pub(crate) async fn create_namespace(
         options: Default::default(),
         live: None,
         action: Action::Create,
+        force: false,
         change: None,
     };
     apply_body(ctx, session, &step).await.map(|_| ())

@@ -229,11 +229,18 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan) -> AppFuture<'a> {
         };
         if let Some(e) = app.errors.first() {
             let more = app.errors.len() - 1;
-            let why = if more > 0 {
+            let mut why = if more > 0 {
                 format!("{e} (and {more} more errors)")
             } else {
                 e.clone()
             };
+            // Refused before anything was applied (Argo CD's dry-run gate): the sync of this
+            // app failed, so its SyncFail hooks run, unless it could not even be rendered.
+            if !app.render_failed
+                && let Some(session) = app.context.as_ref().and_then(|c| ctx.sessions.get(c))
+            {
+                why = fail_with_hooks(ctx, session, app, &mut result, why).await;
+            }
             for c in &app.children {
                 if let Some(child) = ctx.plan.app(c) {
                     ctx.skip(child, &format!("not run: parent app {:?} failed", app.name));
@@ -467,8 +474,10 @@ async fn prune_phase(
     } else if !plan.errors.is_empty() {
         Some("nothing was pruned: the tree has errors, so what left Git is not known".into())
     } else {
+        // The deepest failed app (children come after parents) is the one that failed itself.
         plan.apps
             .iter()
+            .rev()
             .find(|a| {
                 ctx.result(&a.name)
                     .is_some_and(|r| r.outcome == AppOutcome::Failed)

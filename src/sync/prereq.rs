@@ -176,7 +176,7 @@ pub(crate) async fn apply_body(
         &step.body,
         ApplyParams {
             dry_run: false,
-            force: ctx.req.force_conflicts,
+            force: ctx.req.force_conflicts || step.force,
             validate: !step.options.no_validate,
         },
     )

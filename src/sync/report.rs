@@ -84,8 +84,10 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    /// True when every app synced and is healthy, and nothing else failed.
+    /// True when no app failed and nothing else did: every app that could run synced and is
+    /// healthy (an app skipped for want of a matching context is a warning, not a failure; one
+    /// skipped because its parent failed comes with that failure).
     pub fn succeeded(&self) -> bool {
-        self.errors.is_empty() && self.apps.iter().all(|a| a.outcome == AppOutcome::Synced)
+        self.errors.is_empty() && self.apps.iter().all(|a| a.outcome != AppOutcome::Failed)
     }
 }

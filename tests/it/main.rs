@@ -19,5 +19,7 @@ mod plugin;
 mod scope;
 mod security;
 mod source_security;
+mod sync;
+mod sync_clusters;
 mod tree;
 mod yaml;

@@ -1,0 +1,716 @@
+//! `kubectl gitops sync` against the real control plane (controller-manager, scheduler and
+//! kwok, so Deployments roll out and Jobs complete): order, health, hooks, prune and its
+//! guards, locks, conflicts, dry runs, and the agreement with diff.
+
+use serde_json::Value;
+
+use crate::gitrepo::GitRepo;
+use crate::harness::{
+    GatewayApi, Run, TestNamespace, cluster_kubeconfig, gitops_in, json, kubectl_ok, kubectl_stdin,
+};
+
+const URL: &str = "https://git.example.com/lab/sync.git";
+
+/// An Application of this repository: `path`, destination namespace `ns`, extra spec lines.
+fn application(name: &str, path: &str, ns: &str, extra_spec: &str, extra_meta: &str) -> String {
+    format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n{extra_meta}spec:\n  project: default\n  source: {{repoURL: \"{URL}\", path: {path}}}\n  destination: {{server: \"https://kubernetes.default.svc\", namespace: {ns}}}\n{extra_spec}"
+    )
+}
+
+fn configmap(name: &str, value: &str, annotations: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{annotations}data: {{value: \"{value}\"}}\n"
+    )
+}
+
+fn wave(w: i64) -> String {
+    format!("  annotations: {{argocd.argoproj.io/sync-wave: \"{w}\"}}\n")
+}
+
+fn repo() -> GitRepo {
+    let repo = GitRepo::new();
+    repo.git(&["remote", "add", "origin", URL]);
+    repo
+}
+
+/// `kubectl gitops ARGS` in the repo, with the test's own records namespace: records and locks
+/// are per app name, and tests run in parallel.
+fn gitops(repo: &GitRepo, records: &TestNamespace, args: &[&str]) -> Run {
+    let mut all = args.to_vec();
+    all.extend(["--records-namespace", records.name.as_str()]);
+    gitops_in(repo.path(), &all).no_panic()
+}
+
+/// The line of the result table for an app.
+fn result_line<'a>(out: &'a Run, app: &str) -> &'a str {
+    out.stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(app))
+        .unwrap_or_else(|| panic!("no result line for {app}: {out:#?}"))
+}
+
+fn get(ns: &str, what: &str) -> Option<Value> {
+    let kc = cluster_kubeconfig();
+    let out = crate::harness::run(
+        crate::harness::kubectl(Some(&kc)).args(["get", "-n", ns, what, "-o", "json"]),
+    );
+    (out.code == 0).then(|| serde_json::from_str(&out.stdout).unwrap())
+}
+
+/// The plugin's real (not dry-run) writes in a namespace, in the order the API server
+/// received them, from its audit log: (time, verb, resource, name).
+fn writes_in(ns: &str) -> Vec<(String, String, String, String)> {
+    let audit = cluster_kubeconfig().parent().unwrap().join("audit.log");
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let mut out: Vec<(String, String, String, String)> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| {
+            e["userAgent"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("kubectl-gitops/"))
+                && e["objectRef"]["namespace"].as_str() == Some(ns)
+                && matches!(e["verb"].as_str(), Some("patch" | "create" | "update"))
+                && !e["requestURI"].as_str().unwrap_or("").contains("dryRun")
+                && e["responseStatus"]["code"]
+                    .as_i64()
+                    .is_some_and(|c| c < 300)
+        })
+        .map(|e| {
+            (
+                e["requestReceivedTimestamp"].as_str().unwrap().to_string(),
+                e["verb"].as_str().unwrap().to_string(),
+                e["objectRef"]["resource"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                e["objectRef"]["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn seconds(rfc3339: &str) -> f64 {
+    // 2026-11-30T12:22:36.860900Z: the time of day is enough within one test.
+    let t = rfc3339.split('T').nth(1).unwrap().trim_end_matches('Z');
+    let parts: Vec<f64> = t.split(':').map(|p| p.parse().unwrap()).collect();
+    parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
+}
+
+#[test]
+fn an_empty_cluster_is_rebuilt_crds_first_across_apps_without_waves() {
+    let ns = TestNamespace::new("srebuild");
+    let rec = TestNamespace::new("rec");
+    let gw = GatewayApi::new();
+    let repo = repo();
+    // The routes' app sorts first and sits in the same (default) wave as the CRDs' app.
+    repo.write("root.yaml", &application("root", "apps", "argocd", "", ""))
+        .write(
+            "apps/a-routes.yaml",
+            &application("a-routes", "routes", &ns.name, "", ""),
+        )
+        .write(
+            "apps/z-gateway-api.yaml",
+            &application("z-gateway-api", "gateway-api", &ns.name, "", ""),
+        )
+        .write("routes/basic-http.yaml", &gw.file("basic-http.yaml"));
+    for f in [
+        "gateway.networking.k8s.io_gatewayclasses.yaml",
+        "gateway.networking.k8s.io_gateways.yaml",
+        "gateway.networking.k8s.io_httproutes.yaml",
+    ] {
+        repo.write(&format!("gateway-api/{f}"), &gw.file(f));
+    }
+    repo.commit("gateway api in one app, routes in another");
+    let out = gitops(&repo, &rec, &["sync"]).success();
+    assert!(
+        out.stdout.contains("Summary: 3 apps at") && out.stdout.contains("3 synced, 0 failed"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "[z-gateway-api] CustomResourceDefinition {} applied first (CRD of HTTPRoute)",
+            gw.crd("httproutes")
+        )),
+        "{out:#?}"
+    );
+    let route = get(&ns.name, &format!("httproutes.{}/http-app-1", gw.group));
+    assert!(route.is_some(), "the route exists");
+    // Sync and diff agree: nothing left to do.
+    let diff = gitops(&repo, &rec, &["diff"]).code(0);
+    assert!(diff.stdout.contains("No differences."), "{diff:#?}");
+}
+
+#[test]
+fn waves_apply_in_order_and_a_deployment_gates_the_next_wave() {
+    let ns = TestNamespace::new("swaves");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    // minReadySeconds makes the Deployment Available only 3 s after its pod is ready.
+    let deployment = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: slow\n{}spec:\n  replicas: 1\n  minReadySeconds: 3\n  selector: {{matchLabels: {{app: slow}}}}\n  template:\n    metadata: {{labels: {{app: slow}}}}\n    spec: {{containers: [{{name: c, image: nginx}}]}}\n",
+        wave(1)
+    );
+    repo.write(
+        "root.yaml",
+        &application("waves", "waves", &ns.name, "", ""),
+    )
+    .write("waves/a-last.yaml", &configmap("last", "2", &wave(2)))
+    .write("waves/b-deploy.yaml", &deployment)
+    .write("waves/c-first.yaml", &configmap("first", "0", &wave(-1)))
+    .write("waves/d-zero.yaml", &configmap("zero", "0", ""));
+    repo.commit("waves");
+    gitops(&repo, &rec, &["sync"]).success();
+    let writes = writes_in(&ns.name);
+    let order: Vec<&str> = writes
+        .iter()
+        .filter(|w| w.2 == "configmaps" || w.2 == "deployments")
+        .map(|w| w.3.as_str())
+        .collect();
+    assert_eq!(order, ["first", "zero", "slow", "last"], "{writes:#?}");
+    let deployed = writes.iter().find(|w| w.3 == "slow").unwrap();
+    let last = writes.iter().find(|w| w.3 == "last").unwrap();
+    assert!(
+        seconds(&last.0) - seconds(&deployed.0) >= 3.0,
+        "wave 2 waited for the Deployment to be Available: {writes:#?}"
+    );
+    gitops(&repo, &rec, &["diff"]).code(0);
+}
+
+#[test]
+fn a_deployment_that_never_becomes_ready_stops_the_sync_at_the_timeout() {
+    let ns = TestNamespace::new("stimeout");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    let stuck = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: stuck\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: stuck}}}}\n  template:\n    metadata: {{labels: {{app: stuck}}}}\n    spec:\n      nodeSelector: {{no-such-node: \"true\"}}\n      containers: [{{name: c, image: nginx}}]\n"
+    );
+    repo.write(
+        "root.yaml",
+        &application("stuck", "stuck", &ns.name, "", ""),
+    )
+    .write("stuck/deploy.yaml", &stuck)
+    .write("stuck/later.yaml", &configmap("later", "1", &wave(1)));
+    repo.commit("stuck");
+    let started = std::time::Instant::now();
+    let out = gitops(&repo, &rec, &["sync", "--timeout", "6s"]).code(1);
+    assert!(started.elapsed().as_secs() < 30, "{out:#?}");
+    assert!(
+        out.stdout.contains(&format!(
+            "stuck: timed out after 6 s waiting for 1 object to become healthy: Deployment {}/stuck is Progressing",
+            ns.name
+        )),
+        "{out:#?}"
+    );
+    assert!(result_line(&out, "stuck").contains("Failed"), "{out:#?}");
+    assert!(
+        get(&ns.name, "configmap/later").is_none(),
+        "later waves do not start"
+    );
+}
+
+#[test]
+fn pre_and_post_sync_jobs_run_with_their_delete_policies() {
+    let ns = TestNamespace::new("shooks");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    let job = |name: &str, hook: &str, policy: &str| {
+        let policy = if policy.is_empty() {
+            String::new()
+        } else {
+            format!(", argocd.argoproj.io/hook-delete-policy: {policy}")
+        };
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  annotations: {{argocd.argoproj.io/hook: {hook}{policy}}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: c, image: busybox, command: [\"true\"]}}]\n"
+        )
+    };
+    repo.write(
+        "root.yaml",
+        &application("hooked", "hooked", &ns.name, "", ""),
+    )
+    .write(
+        "hooked/migrate.yaml",
+        &job("migrate", "PreSync", "HookSucceeded"),
+    )
+    .write("hooked/smoke.yaml", &job("smoke", "PostSync", ""))
+    .write("hooked/cm.yaml", &configmap("app", "1", ""));
+    repo.commit("hooks");
+    let out = gitops(&repo, &rec, &["sync"]).success();
+    assert!(result_line(&out, "hooked").contains("Synced"), "{out:#?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "[hooked] PreSync hook Job {}/migrate started",
+            ns.name
+        )),
+        "{out:#?}"
+    );
+    // HookSucceeded: gone after success. The default (BeforeHookCreation): kept until the
+    // next run replaces it.
+    assert!(get(&ns.name, "job/migrate").is_none(), "{out:#?}");
+    let smoke = get(&ns.name, "job/smoke").expect("the PostSync job stays");
+    let first_uid = smoke["metadata"]["uid"].clone();
+    // PreSync ran before the app's objects, PostSync after.
+    let writes = writes_in(&ns.name);
+    let pos = |n: &str| writes.iter().position(|w| w.3 == n).unwrap();
+    assert!(
+        pos("migrate") < pos("app") && pos("app") < pos("smoke"),
+        "{writes:#?}"
+    );
+    // Hooks are not resources of the app: diff is clean.
+    gitops(&repo, &rec, &["diff"]).code(0);
+    gitops(&repo, &rec, &["sync"]).success();
+    let again = get(&ns.name, "job/smoke").unwrap();
+    assert_ne!(
+        again["metadata"]["uid"], first_uid,
+        "BeforeHookCreation re-created it"
+    );
+}
+
+#[test]
+fn prune_removes_exactly_what_left_git() {
+    let ns = TestNamespace::new("sprune");
+    let rec = TestNamespace::new("rec");
+    let other = TestNamespace::new("sprune-other");
+    let repo = repo();
+    repo.write("root.yaml", &application("root", "apps", "argocd", "", ""))
+        .write(
+            "apps/web.yaml",
+            &application("web", "web", &ns.name, "", ""),
+        )
+        .write("apps/db.yaml", &application("db", "db", &ns.name, "", ""))
+        .write("web/keep.yaml", &configmap("keep", "1", ""))
+        .write("web/gone.yaml", &configmap("gone", "1", ""))
+        .write("db/db.yaml", &configmap("db-config", "1", ""));
+    repo.commit("two apps");
+    gitops(&repo, &rec, &["sync"]).success();
+    // Look-alikes: an unmanaged object, and one of the same name in another namespace.
+    kubectl_ok(&["create", "configmap", "unmanaged", "-n", &ns.name]);
+    kubectl_ok(&["create", "configmap", "gone", "-n", &other.name]);
+    std::fs::remove_file(repo.path().join("web/gone.yaml")).unwrap();
+    repo.commit("gone leaves Git");
+
+    let diff = gitops(&repo, &rec, &["diff"]).code(1);
+    assert!(
+        diff.stdout
+            .contains(&format!("- ConfigMap {}/gone (to prune)", ns.name)),
+        "{diff:#?}"
+    );
+    // Without --prune it stays, and the report says so.
+    let out = gitops(&repo, &rec, &["sync"]).success();
+    assert!(out.stdout.contains("web: 1 object left Git"), "{out:#?}");
+    assert!(get(&ns.name, "configmap/gone").is_some());
+    let out = gitops(&repo, &rec, &["sync", "--prune"]).success();
+    assert!(
+        out.stderr
+            .contains(&format!("[web] ConfigMap {}/gone pruned", ns.name)),
+        "{out:#?}"
+    );
+    assert!(get(&ns.name, "configmap/gone").is_none());
+    for (n, what) in [
+        (&ns.name, "configmap/keep"),
+        (&ns.name, "configmap/db-config"),
+        (&ns.name, "configmap/unmanaged"),
+        (&other.name, "configmap/gone"),
+    ] {
+        assert!(get(n, what).is_some(), "{what} in {n} survives");
+    }
+    gitops(&repo, &rec, &["diff"]).code(0);
+}
+
+#[test]
+fn prune_guards_keep_everything_when_the_run_is_not_sound() {
+    let ns = TestNamespace::new("sguard");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("root", "apps", "argocd", "", ""))
+        .write(
+            "apps/web.yaml",
+            &application("web", "web", &ns.name, "", ""),
+        )
+        .write(
+            "apps/other.yaml",
+            &application("other", "other", &ns.name, "", ""),
+        )
+        .write("web/a.yaml", &configmap("a", "1", ""))
+        .write("web/b.yaml", &configmap("b", "1", ""))
+        .write("other/c.yaml", &configmap("c", "1", ""));
+    repo.commit("apps");
+    gitops(&repo, &rec, &["sync"]).success();
+
+    // 1. Another app fails to render: nothing is pruned anywhere.
+    std::fs::remove_file(repo.path().join("web/b.yaml")).unwrap();
+    repo.write("other/broken.yaml", "a: [1\n");
+    repo.commit("b leaves Git; other breaks");
+    let out = gitops(&repo, &rec, &["sync", "--prune"]).code(2);
+    assert!(
+        out.stdout
+            .contains("nothing was pruned: app \"other\" failed to render"),
+        "{out:#?}"
+    );
+    assert!(get(&ns.name, "configmap/b").is_some());
+
+    // 2. An apply of the run fails: nothing is pruned.
+    std::fs::remove_file(repo.path().join("other/broken.yaml")).unwrap();
+    repo.write(
+        "other/bad.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\ndata: {value: 1}\n",
+    );
+    repo.commit("other has an object the server refuses");
+    let out = gitops(&repo, &rec, &["sync", "--prune"]).code(1);
+    assert!(
+        out.stdout
+            .contains("nothing was pruned: app \"other\" failed"),
+        "{out:#?}"
+    );
+    assert!(get(&ns.name, "configmap/b").is_some());
+
+    // 3. An app that renders nothing is not emptied without allowEmpty.
+    std::fs::remove_file(repo.path().join("other/bad.yaml")).unwrap();
+    std::fs::remove_file(repo.path().join("web/a.yaml")).unwrap();
+    repo.write("web/.keep", "");
+    repo.commit("web renders nothing");
+    let out = gitops(&repo, &rec, &["sync", "--prune"]).success();
+    assert!(
+        out.stderr.contains("app \"web\" renders no objects"),
+        "{out:#?}"
+    );
+    assert!(get(&ns.name, "configmap/a").is_some() && get(&ns.name, "configmap/b").is_some());
+
+    // Sound again: prune goes ahead.
+    repo.write("web/a.yaml", &configmap("a", "1", ""));
+    repo.commit("web is back");
+    gitops(&repo, &rec, &["sync", "--prune"]).success();
+    assert!(get(&ns.name, "configmap/b").is_none());
+    assert!(get(&ns.name, "configmap/a").is_some() && get(&ns.name, "configmap/c").is_some());
+}
+
+#[test]
+fn a_second_sync_waits_for_the_lock_and_names_its_holder() {
+    let ns = TestNamespace::new("slock");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write(
+        "root.yaml",
+        &application("locked", "locked", &ns.name, "", ""),
+    )
+    .write("locked/cm.yaml", &configmap("cm", "1", ""));
+    repo.commit("app");
+    // Another run holds the app's lease, renewed just now.
+    let now = k8s_openapi_now();
+    let lease = format!(
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {{name: app-locked, namespace: {}}}\nspec: {{holderIdentity: \"ci-bot@runner-7 (pid 42)\", leaseDurationSeconds: 30, acquireTime: \"{now}\", renewTime: \"{now}\"}}\n",
+        rec.name
+    );
+    kubectl_stdin(&["apply", "-f", "-"], &lease).success();
+    let started = std::time::Instant::now();
+    let out = gitops(&repo, &rec, &["sync", "--lock-timeout", "2s"]).code(2);
+    assert!(started.elapsed().as_secs() >= 2, "it waited: {out:#?}");
+    assert!(
+        out.stderr
+            .contains("app \"locked\" is locked by ci-bot@runner-7 (pid 42)"),
+        "{out:#?}"
+    );
+    assert!(
+        get(&ns.name, "configmap/cm").is_none(),
+        "nothing was applied"
+    );
+    // A holder that crashed: its lease expired, so the next sync takes it over.
+    let old = "2020-01-01T00:00:00.000000Z";
+    kubectl_stdin(&["apply", "-f", "-"], &lease.replace(&now, old)).success();
+    gitops(&repo, &rec, &["sync"]).success();
+    assert!(get(&ns.name, "configmap/cm").is_some());
+}
+
+fn k8s_openapi_now() -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%S.000000Z"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn a_field_conflict_is_reported_and_force_conflicts_takes_it_over() {
+    let ns = TestNamespace::new("sconflict");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write(
+        "root.yaml",
+        &application("owned", "owned", &ns.name, "", ""),
+    )
+    .write("owned/cm.yaml", &configmap("shared", "from-git", ""));
+    repo.commit("app");
+    // Another manager owns the field with another value.
+    let theirs = configmap("shared", "theirs", "").replace(
+        "metadata:\n",
+        &format!("metadata:\n  namespace: {}\n", ns.name),
+    );
+    kubectl_stdin(
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager=other-team",
+            "-f",
+            "-",
+        ],
+        &theirs,
+    )
+    .success();
+    let out = gitops(&repo, &rec, &["sync"]).code(1);
+    assert!(result_line(&out, "owned").contains("Failed"), "{out:#?}");
+    assert!(out.stdout.contains("conflict"), "{out:#?}");
+    assert!(out.stdout.contains("other-team"), "{out:#?}");
+    let cm = get(&ns.name, "configmap/shared").unwrap();
+    assert_eq!(cm["data"]["value"], "theirs");
+    gitops(&repo, &rec, &["sync", "--force-conflicts"]).success();
+    let cm = get(&ns.name, "configmap/shared").unwrap();
+    assert_eq!(cm["data"]["value"], "from-git");
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let ns = TestNamespace::new("sdry");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("dry", "dry", &ns.name, "", ""))
+        .write("dry/a.yaml", &configmap("a", "1", ""))
+        .write("dry/b.yaml", &configmap("b", "1", &wave(3)));
+    repo.commit("app");
+    gitops(&repo, &rec, &["sync"]).success();
+    kubectl_ok(&[
+        "patch",
+        "-n",
+        &ns.name,
+        "configmap/a",
+        "--type=merge",
+        "-p",
+        r#"{"data":{"value":"drift"}}"#,
+    ]);
+    repo.write("dry/c.yaml", &configmap("c", "1", ""));
+    repo.commit("c");
+    let before: Vec<Value> = ["a", "b"]
+        .iter()
+        .map(|n| {
+            get(&ns.name, &format!("configmap/{n}")).unwrap()["metadata"]["resourceVersion"].clone()
+        })
+        .collect();
+    let out = gitops(&repo, &rec, &["sync", "--dry-run"]).success();
+    assert!(
+        out.stdout.contains("dry run: nothing is changed"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("update ConfigMap {}/a", ns.name)),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("create ConfigMap {}/c", ns.name)),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains("wave 3: 0 to apply, 1 unchanged"),
+        "{out:#?}"
+    );
+    let after: Vec<Value> = ["a", "b"]
+        .iter()
+        .map(|n| {
+            get(&ns.name, &format!("configmap/{n}")).unwrap()["metadata"]["resourceVersion"].clone()
+        })
+        .collect();
+    assert_eq!(before, after);
+    assert!(get(&ns.name, "configmap/c").is_none());
+    let plan = json(&gitops(&repo, &rec, &["sync", "--dry-run", "-o", "json"]).success());
+    let steps = plan["apps"][0]["steps"].as_array().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["name"] == "c" && s["action"] == "create")
+    );
+}
+
+#[test]
+fn a_hand_edit_is_drift_and_sync_puts_git_back() {
+    let ns = TestNamespace::new("sdrift");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("web", "web", &ns.name, "", ""))
+        .write("web/cm.yaml", &configmap("settings", "from-git", ""));
+    repo.commit("app");
+    gitops(&repo, &rec, &["sync"]).success();
+    kubectl_ok(&[
+        "patch",
+        "-n",
+        &ns.name,
+        "configmap/settings",
+        "--type=merge",
+        "-p",
+        r#"{"data":{"value":"by-hand"}}"#,
+    ]);
+    let diff = gitops(&repo, &rec, &["diff"]).code(1);
+    assert!(diff.stdout.contains("DRIFT DETECTED"), "{diff:#?}");
+    gitops(&repo, &rec, &["sync"]).success();
+    assert_eq!(
+        get(&ns.name, "configmap/settings").unwrap()["data"]["value"],
+        "from-git"
+    );
+    gitops(&repo, &rec, &["diff"]).code(0);
+    // Records name who synced which commit.
+    let record = get(&rec.name, "configmap/app-web").unwrap();
+    let doc: Value = serde_json::from_str(record["data"]["record.json"].as_str().unwrap()).unwrap();
+    let history = doc["history"].as_array().unwrap();
+    assert!(history.len() >= 2);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(history.last().unwrap()["revision"], head.as_str());
+    assert_eq!(history.last().unwrap()["user"], "admin");
+    assert_eq!(history.last().unwrap()["outcome"], "Succeeded");
+}
+
+#[test]
+fn sync_refuses_uncommitted_edits_to_what_it_deploys() {
+    let ns = TestNamespace::new("sdirty");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("web", "web", &ns.name, "", ""))
+        .write("web/cm.yaml", &configmap("settings", "committed", ""));
+    repo.commit("app");
+    repo.write("web/cm.yaml", &configmap("settings", "not-committed", ""));
+    let out = gitops(&repo, &rec, &["sync"]).code(2);
+    assert!(
+        out.stderr
+            .contains("uncommitted changes to what app \"web\" renders"),
+        "{out:#?}"
+    );
+    // An edit that changes nothing rendered is fine; a named revision deploys that commit.
+    repo.write("web/cm.yaml", &configmap("settings", "committed", ""));
+    repo.write("README.md", "notes\n");
+    gitops(&repo, &rec, &["sync"]).success();
+    repo.write("web/cm.yaml", &configmap("settings", "not-committed", ""));
+    gitops(&repo, &rec, &["sync", "--revision", "HEAD"]).success();
+    assert_eq!(
+        get(&ns.name, "configmap/settings").unwrap()["data"]["value"],
+        "committed"
+    );
+}
+
+#[test]
+fn apps_removed_from_git_cascade_with_the_finalizer_and_are_orphaned_without() {
+    let ns = TestNamespace::new("sremoved");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    let finalizer = "  finalizers: [resources-finalizer.argocd.argoproj.io]\n";
+    repo.write("root.yaml", &application("root", "apps", "argocd", "", ""))
+        .write(
+            "apps/cascading.yaml",
+            &application("cascading", "cascading", &ns.name, "", finalizer),
+        )
+        .write(
+            "apps/orphaning.yaml",
+            &application("orphaning", "orphaning", &ns.name, "", ""),
+        )
+        .write("apps/README.md", "Applications of this repository.\n")
+        .write("cascading/cm.yaml", &configmap("cascading-cm", "1", ""))
+        .write("orphaning/cm.yaml", &configmap("orphaning-cm", "1", ""));
+    repo.commit("two apps");
+    gitops(&repo, &rec, &["sync"]).success();
+    std::fs::remove_file(repo.path().join("apps/cascading.yaml")).unwrap();
+    std::fs::remove_file(repo.path().join("apps/orphaning.yaml")).unwrap();
+    repo.commit("both apps leave Git");
+    let diff = gitops(&repo, &rec, &["diff"]).code(1);
+    assert!(
+        diff.stdout.contains("- app cascading (removed)"),
+        "{diff:#?}"
+    );
+    assert!(
+        diff.stdout
+            .contains(&format!("- ConfigMap {}/cascading-cm (to prune)", ns.name)),
+        "{diff:#?}"
+    );
+    assert!(
+        diff.stdout
+            .contains("- app orphaning (removed; 1 objects stay, orphaned"),
+        "{diff:#?}"
+    );
+    let out = gitops(&repo, &rec, &["sync", "--prune"]).success();
+    assert!(
+        out.stdout
+            .contains("cascading: removed from Git; its 1 objects were deleted"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains(
+            "orphaning: removed from Git; its 1 objects were left in the cluster, orphaned"
+        ),
+        "{out:#?}"
+    );
+    assert!(get(&ns.name, "configmap/cascading-cm").is_none());
+    assert!(get(&ns.name, "configmap/orphaning-cm").is_some());
+    // Their records are gone: the next diff knows nothing more of them.
+    gitops(&repo, &rec, &["diff"]).code(0);
+}
+
+#[test]
+fn a_refused_object_fails_its_app_runs_syncfail_hooks_and_a_fixed_repo_converges() {
+    let ns = TestNamespace::new("sfail");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    let later_wave = "  annotations: {argocd.argoproj.io/sync-wave: \"1\"}\n";
+    repo.write("root.yaml", &application("root", "apps", "argocd", "", ""))
+        .write("apps/good.yaml", &application("good", "good", &ns.name, "", ""))
+        .write("apps/bad.yaml", &application("bad", "bad", &ns.name, "", ""))
+        .write(
+            "apps/later.yaml",
+            &application("later", "later", &ns.name, "", later_wave),
+        )
+        .write("good/cm.yaml", &configmap("good", "1", ""))
+        .write("later/cm.yaml", &configmap("later", "1", ""))
+        .write(
+            "bad/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\ndata: {value: 1}\n",
+        )
+        .write(
+            "bad/notify.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: notify\n  annotations: {argocd.argoproj.io/hook: SyncFail}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox, command: [\"true\"]}]\n",
+        );
+    repo.commit("one bad object");
+    let out = gitops(&repo, &rec, &["sync"]).code(1);
+    assert!(result_line(&out, "good").contains("Synced"), "{out:#?}");
+    assert!(result_line(&out, "bad").contains("Failed"), "{out:#?}");
+    assert!(result_line(&out, "later").contains("Skipped"), "{out:#?}");
+    assert!(
+        out.stdout.contains(&format!(
+            "bad: ConfigMap {}/bad (bad/cm.yaml (document 1)): the server refused it:",
+            ns.name
+        )),
+        "{out:#?}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "[bad] SyncFail hook Job {}/notify started",
+            ns.name
+        )),
+        "{out:#?}"
+    );
+    assert!(
+        get(&ns.name, "job/notify").is_some(),
+        "the SyncFail hook ran"
+    );
+    assert!(get(&ns.name, "configmap/good").is_some());
+    assert!(
+        get(&ns.name, "configmap/later").is_none(),
+        "later waves do not start"
+    );
+    // Fixed in Git: the same command converges.
+    repo.write(
+        "bad/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\ndata: {value: \"1\"}\n",
+    );
+    repo.commit("fix");
+    gitops(&repo, &rec, &["sync"]).success();
+    assert!(get(&ns.name, "configmap/later").is_some());
+    gitops(&repo, &rec, &["diff"]).code(0);
+}
