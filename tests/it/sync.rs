@@ -185,9 +185,7 @@ fn a_deployment_that_never_becomes_ready_stops_the_sync_at_the_timeout() {
     let ns = TestNamespace::new("stimeout");
     let rec = TestNamespace::new("rec");
     let repo = repo();
-    let stuck = format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: stuck\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: stuck}}}}\n  template:\n    metadata: {{labels: {{app: stuck}}}}\n    spec:\n      nodeSelector: {{no-such-node: \"true\"}}\n      containers: [{{name: c, image: nginx}}]\n"
-    );
+    let stuck = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: stuck\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: stuck}}\n  template:\n    metadata: {labels: {app: stuck}}\n    spec:\n      nodeSelector: {no-such-node: \"true\"}\n      containers: [{name: c, image: nginx}]\n";
     repo.write(
         "root.yaml",
         &application("stuck", "stuck", &ns.name, "", ""),
