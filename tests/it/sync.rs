@@ -190,7 +190,7 @@ fn a_deployment_that_never_becomes_ready_stops_the_sync_at_the_timeout() {
         "root.yaml",
         &application("stuck", "stuck", &ns.name, "", ""),
     )
-    .write("stuck/deploy.yaml", &stuck)
+    .write("stuck/deploy.yaml", stuck)
     .write("stuck/later.yaml", &configmap("later", "1", &wave(1)));
     repo.commit("stuck");
     let started = std::time::Instant::now();
