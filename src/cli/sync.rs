@@ -62,6 +62,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
             &global.records_namespace,
             &holder_identity(&user),
             args.lock_timeout,
+            args.concurrency,
         )
         .await
         .map_err(|e| CliError(e.to_string()))?;

@@ -1,23 +1,26 @@
 //! One sync per app at a time: a `coordination.k8s.io` Lease per app, as Kubernetes' own
-//! leader election uses them. The holder renews it while it works; a crashed holder's lease
-//! expires after [`LEASE_SECONDS`] and the next sync takes it over.
+//! leader election uses them. A run takes all the leases it needs at once or none: when one is
+//! held by another run it lets go of those it got, waits and tries again, so two runs never
+//! hold part of each other's set. The holder renews its leases while it works; a crashed
+//! holder's lease expires after [`LEASE_SECONDS`] and the next run takes it over.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use futures::{StreamExt, stream};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, DeleteParams, PostParams, Preconditions};
 
 use super::{ClusterError, Connection, paths};
 
 /// How long a lease holds without renewal.
 pub const LEASE_SECONDS: i32 = 30;
 
-/// Why a lock could not be taken.
+/// Why the locks could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// Another run holds it and did not let go in time.
+    /// Another run holds one and did not let go in time.
     #[error(
         "{what} is locked by {holder} (since {since}); waited {waited} s: try again later, or raise --lock-timeout"
     )]
@@ -36,12 +39,23 @@ pub enum LockError {
     Cluster(#[from] ClusterError),
 }
 
-/// A lease this run holds; renewed in the background until released.
-pub struct HeldLease {
-    api: Api<Lease>,
-    name: String,
-    holder: String,
-    renewer: tokio::task::JoinHandle<()>,
+/// One lease to take: where, its name, and what it guards (for messages).
+#[derive(Clone)]
+pub struct LeaseRequest {
+    /// The cluster.
+    pub conn: Connection,
+    /// The namespace of the lease.
+    pub namespace: String,
+    /// The lease's name.
+    pub name: String,
+    /// What it guards, as messages say it (`app "blog"`).
+    pub what: String,
+}
+
+/// Leases this run holds, renewed in the background until released.
+pub struct HeldLeases {
+    held: Vec<(Api<Lease>, String, Option<String>)>,
+    renewer: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Who this run is, for other runs to read: `user@host (pid N)`.
@@ -80,123 +94,189 @@ fn spec(holder: &str, now: Timestamp, transitions: i32) -> LeaseSpec {
     }
 }
 
-/// Takes the lease `name` in `namespace` for `holder`, waiting up to `wait` for another holder
-/// to let go (or for its lease to expire). `what` names the lock in messages.
-pub async fn acquire(
-    conn: &Connection,
-    namespace: &str,
-    name: &str,
-    holder: &str,
-    what: &str,
-    wait: Duration,
-) -> Result<HeldLease, LockError> {
-    paths::check(Some(namespace), Some(name)).map_err(ClusterError::from)?;
-    let api: Api<Lease> = Api::namespaced(conn.client.clone(), namespace);
-    let started = std::time::Instant::now();
-    loop {
-        let now = Timestamp::now();
-        let current = api
-            .get_opt(name)
-            .await
-            .map_err(|e| conn.error(e, "read a lock (Lease)"))?;
-        let attempt = match current {
-            None => {
-                let lease = Lease {
-                    metadata: ObjectMeta {
-                        name: Some(name.to_string()),
-                        namespace: Some(namespace.to_string()),
-                        labels: Some(
-                            [(
-                                "app.kubernetes.io/managed-by".to_string(),
-                                "kubectl-gitops".to_string(),
-                            )]
-                            .into(),
-                        ),
-                        ..Default::default()
-                    },
-                    spec: Some(spec(holder, now, 0)),
-                };
-                api.create(&PostParams::default(), &lease).await
-            }
-            Some(lease) if expired(&lease, now) => {
-                let transitions = lease
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.lease_transitions)
-                    .unwrap_or(0);
-                let mut taken = lease.clone();
-                taken.spec = Some(spec(holder, now, transitions + 1));
-                // resourceVersion is kept: if another run takes it at the same time, one of
-                // the two replaces fails with a conflict and waits.
-                api.replace(name, &PostParams::default(), &taken).await
-            }
-            Some(lease) => {
-                let spec = lease.spec.unwrap_or_default();
-                let waited = started.elapsed();
-                if waited >= wait {
-                    return Err(LockError::Held {
-                        what: what.to_string(),
-                        holder: spec.holder_identity.unwrap_or_default(),
-                        since: spec
-                            .acquire_time
-                            .map(|MicroTime(t)| t.to_string())
-                            .unwrap_or_default(),
-                        waited: waited.as_secs(),
-                    });
-                }
-                tokio::time::sleep(Duration::from_millis(500).min(wait - waited)).await;
-                continue;
-            }
-        };
-        match attempt {
-            Ok(_) => break,
-            // Someone else got there first: look again.
-            Err(kube::Error::Api(s)) if s.code == 409 => continue,
-            Err(e) => return Err(conn.error(e, "take a lock (Lease)").into()),
-        }
-    }
-    let renewer = {
-        let api = api.clone();
-        let (name, holder) = (name.to_string(), holder.to_string());
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs((LEASE_SECONDS / 3) as u64)).await;
-                let Ok(Some(mut lease)) = api.get_opt(&name).await else {
-                    return;
-                };
-                let Some(spec) = lease.spec.as_mut() else {
-                    return;
-                };
-                if spec.holder_identity.as_deref() != Some(holder.as_str()) {
-                    return;
-                }
-                spec.renew_time = Some(MicroTime(Timestamp::now()));
-                let _ = api.replace(&name, &PostParams::default(), &lease).await;
-            }
-        })
-    };
-    Ok(HeldLease {
-        api,
-        name: name.to_string(),
-        holder: holder.to_string(),
-        renewer,
-    })
+/// The outcome of one attempt at one lease.
+enum Attempt {
+    /// Ours now (the resourceVersion of what we wrote, for a guarded delete).
+    Taken(Option<String>),
+    /// Another live holder has it.
+    Busy { holder: String, since: String },
 }
 
-impl HeldLease {
-    /// Lets go of the lease, so the next sync need not wait for it to expire.
-    pub async fn release(self) {
-        self.renewer.abort();
-        if let Ok(Some(mut lease)) = self.api.get_opt(&self.name).await
-            && let Some(spec) = lease.spec.as_mut()
-            && spec.holder_identity.as_deref() == Some(self.holder.as_str())
-        {
-            spec.holder_identity = None;
-            spec.renew_time = None;
-            let _ = self
-                .api
-                .replace(&self.name, &PostParams::default(), &lease)
-                .await;
+async fn try_take(req: &LeaseRequest, holder: &str) -> Result<Attempt, ClusterError> {
+    let api: Api<Lease> = Api::namespaced(req.conn.client.clone(), &req.namespace);
+    let now = Timestamp::now();
+    let fresh = Lease {
+        metadata: ObjectMeta {
+            name: Some(req.name.clone()),
+            namespace: Some(req.namespace.clone()),
+            labels: Some(
+                [(
+                    "app.kubernetes.io/managed-by".to_string(),
+                    "kubectl-gitops".to_string(),
+                )]
+                .into(),
+            ),
+            ..Default::default()
+        },
+        spec: Some(spec(holder, now, 0)),
+    };
+    // Creating is the common case (the lease is deleted on release): one request.
+    match api.create(&PostParams::default(), &fresh).await {
+        Ok(l) => return Ok(Attempt::Taken(l.metadata.resource_version)),
+        Err(kube::Error::Api(s)) if s.code == 409 => {}
+        Err(e) => return Err(req.conn.error(e, "take a lock (Lease)")),
+    }
+    let Some(current) = api
+        .get_opt(&req.name)
+        .await
+        .map_err(|e| req.conn.error(e, "read a lock (Lease)"))?
+    else {
+        return Ok(Attempt::Busy {
+            holder: "another run (it was just released)".into(),
+            since: now.to_string(),
+        });
+    };
+    if !expired(&current, now) {
+        let spec = current.spec.unwrap_or_default();
+        return Ok(Attempt::Busy {
+            holder: spec.holder_identity.unwrap_or_default(),
+            since: spec
+                .acquire_time
+                .map(|MicroTime(t)| t.to_string())
+                .unwrap_or_default(),
+        });
+    }
+    // A crashed holder: take it over. resourceVersion is kept, so of two runs doing this at
+    // once one gets a conflict.
+    let transitions = current
+        .spec
+        .as_ref()
+        .and_then(|s| s.lease_transitions)
+        .unwrap_or(0);
+    let mut taken = current;
+    taken.spec = Some(spec(holder, now, transitions + 1));
+    match api.replace(&req.name, &PostParams::default(), &taken).await {
+        Ok(l) => Ok(Attempt::Taken(l.metadata.resource_version)),
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(Attempt::Busy {
+            holder: "another run".into(),
+            since: now.to_string(),
+        }),
+        Err(e) => Err(req.conn.error(e, "take a lock (Lease)")),
+    }
+}
+
+/// Takes every lease of `requests` for `holder`, all or none, waiting up to `wait` for other
+/// holders to let go (or for their leases to expire).
+pub async fn acquire_all(
+    requests: &[LeaseRequest],
+    holder: &str,
+    wait: Duration,
+    concurrency: usize,
+) -> Result<HeldLeases, LockError> {
+    for r in requests {
+        paths::check(Some(&r.namespace), Some(&r.name)).map_err(ClusterError::from)?;
+    }
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(200);
+    loop {
+        let attempts: Vec<Result<Attempt, ClusterError>> = stream::iter(requests)
+            .map(|r| try_take(r, holder))
+            .buffered(concurrency.max(1))
+            .collect()
+            .await;
+        let mut held = HeldLeases {
+            held: Vec::new(),
+            renewer: None,
+        };
+        let mut busy = None;
+        let mut failure = None;
+        for (r, a) in requests.iter().zip(attempts) {
+            match a {
+                Ok(Attempt::Taken(rv)) => held.held.push((
+                    Api::namespaced(r.conn.client.clone(), &r.namespace),
+                    r.name.clone(),
+                    rv,
+                )),
+                Ok(Attempt::Busy { holder, since }) => {
+                    busy.get_or_insert((r.what.clone(), holder, since));
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
         }
+        if failure.is_none() && busy.is_none() {
+            held.start_renewing(holder);
+            return Ok(held);
+        }
+        held.release().await;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        let waited = started.elapsed();
+        if let Some((what, holder, since)) = busy
+            && waited >= wait
+        {
+            return Err(LockError::Held {
+                what,
+                holder,
+                since,
+                waited: waited.as_secs(),
+            });
+        }
+        tokio::time::sleep(pause.min(wait.saturating_sub(waited))).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+impl HeldLeases {
+    fn start_renewing(&mut self, holder: &str) {
+        let leases: Vec<(Api<Lease>, String)> = self
+            .held
+            .iter()
+            .map(|(api, name, _)| (api.clone(), name.clone()))
+            .collect();
+        let holder = holder.to_string();
+        self.renewer = Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs((LEASE_SECONDS / 3) as u64)).await;
+                for (api, name) in &leases {
+                    let Ok(Some(mut lease)) = api.get_opt(name).await else {
+                        continue;
+                    };
+                    let Some(spec) = lease.spec.as_mut() else {
+                        continue;
+                    };
+                    if spec.holder_identity.as_deref() != Some(holder.as_str()) {
+                        continue;
+                    }
+                    spec.renew_time = Some(MicroTime(Timestamp::now()));
+                    let _ = api.replace(name, &PostParams::default(), &lease).await;
+                }
+            }
+        }));
+    }
+
+    /// Lets go of every lease (deletes it, unless someone took it over), so the next run need
+    /// not wait for them to expire.
+    pub async fn release(self) {
+        if let Some(r) = &self.renewer {
+            r.abort();
+        }
+        let deletes = self.held.iter().map(|(api, name, rv)| async move {
+            let params = DeleteParams {
+                preconditions: rv.clone().map(|rv| Preconditions {
+                    resource_version: Some(rv),
+                    uid: None,
+                }),
+                ..Default::default()
+            };
+            // A renewal changed the resourceVersion: delete unconditionally then; the lease
+            // is still ours (renewals keep the holder).
+            if api.delete(name, &params).await.is_err() {
+                let _ = api.delete(name, &DeleteParams::default()).await;
+            }
+        });
+        futures::future::join_all(deletes).await;
     }
 }

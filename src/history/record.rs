@@ -159,14 +159,13 @@ pub async fn load_all(conn: &Connection, namespace: &str) -> Result<Vec<AppRecor
     Ok(out)
 }
 
-/// Writes an app's record (creating the records namespace on first use).
+/// Writes an app's record (the records namespace must exist: see [`ensure_namespace`]).
 pub async fn save(
     conn: &Connection,
     namespace: &str,
     record: &AppRecord,
 ) -> Result<(), ClusterError> {
     crate::names::namespace(namespace)?;
-    ensure_namespace(conn, namespace).await?;
     let name = record_name(&record.app);
     let text = serde_json::to_string_pretty(record).map_err(|e| ClusterError::Api {
         context: conn.context.clone(),

@@ -3,25 +3,23 @@
 use std::time::Duration;
 
 use crate::apps::AppTree;
-use crate::cluster::lease::{self, HeldLease, LockError};
+use crate::cluster::lease::{self, HeldLeases, LeaseRequest, LockError};
 use crate::history::record;
 use crate::plan::Clusters;
 
 /// The locks of one run, released together.
-pub struct Locks(Vec<HeldLease>);
+pub struct Locks(HeldLeases);
 
 impl Locks {
     /// Lets every lock go.
     pub async fn release(self) {
-        for l in self.0 {
-            l.release().await;
-        }
+        self.0.release().await;
     }
 }
 
 /// Locks the apps `select` names (with their descendants; every app when empty) in their
-/// clusters, in a fixed order so two runs never wait on each other in a circle. The records
-/// namespace is created on first use.
+/// clusters, all at once (see [`lease::acquire_all`]). The records namespace, where the leases
+/// live, is created on first use.
 pub async fn lock_apps(
     clusters: &mut Clusters,
     tree: &AppTree,
@@ -29,9 +27,11 @@ pub async fn lock_apps(
     records_namespace: &str,
     holder: &str,
     wait: Duration,
+    concurrency: usize,
 ) -> Result<Locks, LockError> {
     let mut wanted: std::collections::HashSet<&str> = select.iter().map(String::as_str).collect();
-    let mut apps: Vec<(String, String)> = Vec::new();
+    let mut requests = Vec::new();
+    let mut ready = std::collections::HashSet::new();
     for a in &tree.apps {
         let chosen = select.is_empty()
             || wanted.contains(a.name.as_str())
@@ -40,41 +40,24 @@ pub async fn lock_apps(
             continue;
         }
         wanted.insert(a.name.as_str());
-        if let Some(ctx) = clusters.context_for(&a.app.spec.destination) {
-            apps.push((ctx, a.name.clone()));
-        }
-    }
-    apps.sort();
-    let mut held = Vec::new();
-    let mut ready = std::collections::HashSet::new();
-    for (ctx, app) in apps {
-        let session = match clusters.session(&ctx).await {
-            Ok(s) => s,
-            // An unreachable destination fails its app in the plan; nothing to lock there.
-            Err(_) => continue,
+        let Some(ctx) = clusters.context_for(&a.app.spec.destination) else {
+            continue;
         };
-        if ready.insert(ctx.clone())
-            && let Err(e) = record::ensure_namespace(&session.conn, records_namespace).await
-        {
-            Locks(held).release().await;
-            return Err(e.into());
+        // An unreachable destination fails its app in the plan; nothing to lock there.
+        let Ok(session) = clusters.session(&ctx).await else {
+            continue;
+        };
+        if ready.insert(ctx.clone()) {
+            record::ensure_namespace(&session.conn, records_namespace).await?;
         }
-        match lease::acquire(
-            &session.conn,
-            records_namespace,
-            &record::record_name(&app),
-            holder,
-            &format!("app {app:?}"),
-            wait,
-        )
-        .await
-        {
-            Ok(l) => held.push(l),
-            Err(e) => {
-                Locks(held).release().await;
-                return Err(e);
-            }
-        }
+        requests.push(LeaseRequest {
+            conn: session.conn.clone(),
+            namespace: records_namespace.to_string(),
+            name: record::record_name(&a.name),
+            what: format!("app {:?}", a.name),
+        });
     }
-    Ok(Locks(held))
+    Ok(Locks(
+        lease::acquire_all(&requests, holder, wait, concurrency).await?,
+    ))
 }

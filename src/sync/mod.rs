@@ -23,6 +23,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -567,8 +568,11 @@ async fn prune_phase(
 }
 
 /// Writes each app's record: before the sync, the union of where its objects were and will
-/// be; after, the history entry and (when its prune ran) only where its objects now are.
+/// be (only when that adds something); after, the history entry and (when its prune ran) only
+/// where its objects now are. A sync that changed nothing of an app already at this revision
+/// is not a new deployment and adds no entry. Records are written in parallel.
 async fn write_inventories(ctx: &Ctx<'_>, finished: bool, pruned: &HashMap<String, usize>) {
+    let mut writes = Vec::new();
     for a in &ctx.plan.apps {
         let Some(session) = a.context.as_ref().and_then(|c| ctx.sessions.get(c)) else {
             continue;
@@ -576,7 +580,8 @@ async fn write_inventories(ctx: &Ctx<'_>, finished: bool, pruned: &HashMap<Strin
         if a.render_failed {
             continue;
         }
-        let mut rec = a.record.clone().unwrap_or_else(|| AppRecord {
+        let before = a.record.clone();
+        let mut rec = before.clone().unwrap_or_else(|| AppRecord {
             app: a.name.clone(),
             ..Default::default()
         });
@@ -601,32 +606,55 @@ async fn write_inventories(ctx: &Ctx<'_>, finished: bool, pruned: &HashMap<Strin
             if r.outcome == AppOutcome::Skipped {
                 continue;
             }
-            rec.push(SyncEntry {
-                id: 0,
-                operation: ctx.req.operation.clone(),
-                revision: a.revisions.first().cloned().unwrap_or_default(),
-                revisions: a.revisions.clone(),
-                started_at: k8s_openapi::jiff::Timestamp::from_second(ctx.started_unix)
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                finished_at: now_rfc3339(),
-                user: ctx.req.user.clone(),
-                outcome: if r.outcome == AppOutcome::Synced {
-                    Outcome::Succeeded
-                } else {
-                    Outcome::Failed
-                },
-                applied: r.applied,
-                pruned: pruned.get(&a.name).copied().unwrap_or(0),
-                hooks: r.hooks,
-                message: r.message.clone().unwrap_or_default(),
-            });
+            let revision = a.revisions.first().cloned().unwrap_or_default();
+            let nothing_done = r.outcome == AppOutcome::Synced
+                && r.applied == 0
+                && r.hooks == 0
+                && !pruned.contains_key(&a.name)
+                && rec.last().is_some_and(|e| {
+                    e.revision == revision
+                        && e.outcome == Outcome::Succeeded
+                        && e.operation == ctx.req.operation
+                });
+            if !nothing_done {
+                rec.push(SyncEntry {
+                    id: 0,
+                    operation: ctx.req.operation.clone(),
+                    revision,
+                    revisions: a.revisions.clone(),
+                    started_at: k8s_openapi::jiff::Timestamp::from_second(ctx.started_unix)
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                    finished_at: now_rfc3339(),
+                    user: ctx.req.user.clone(),
+                    outcome: if r.outcome == AppOutcome::Synced {
+                        Outcome::Succeeded
+                    } else {
+                        Outcome::Failed
+                    },
+                    applied: r.applied,
+                    pruned: pruned.get(&a.name).copied().unwrap_or(0),
+                    hooks: r.hooks,
+                    message: r.message.clone().unwrap_or_default(),
+                });
+            }
         }
-        if let Err(e) = record::save(&session.conn, &ctx.req.records_namespace, &rec).await {
-            ctx.events.send(Event::Warning(format!(
-                "app {:?}: cannot write its record: {e}",
-                a.name
-            )));
+        if before.as_ref() == Some(&rec) {
+            continue;
         }
+        let session = Arc::clone(session);
+        writes.push(async move {
+            let _permit = ctx.sem.acquire().await;
+            if let Err(e) = record::save(&session.conn, &ctx.req.records_namespace, &rec).await {
+                ctx.events.send(Event::Warning(format!(
+                    "app {:?}: cannot write its record: {e}",
+                    rec.app
+                )));
+            }
+        });
     }
+    futures::stream::iter(writes)
+        .buffer_unordered(ctx.req.concurrency.max(1))
+        .collect::<Vec<()>>()
+        .await;
 }
