@@ -23,10 +23,24 @@ git -C "$REPO" remote add origin https://github.com/example/homelab.git
 git -C "$REPO" add -A
 git -C "$REPO" -c user.name=demo -c user.email=demo@example.com commit -q -m "homelab"
 cd "$REPO"
+# Start from an empty cluster, as a disaster recovery would.
+kubectl delete namespace blog chat files gateway kubectl-gitops --ignore-not-found --wait=true >/dev/null
+{ kubectl get crd -o name | grep 'gateway.networking.k8s.io' || true; } | xargs -r kubectl delete >/dev/null
+
 step kubectl gitops tree
 step kubectl gitops render --app files
 # Before any sync the cluster is empty: diff shows what a sync would create (exit code 1).
 step kubectl gitops diff --app files || true
+# Rebuild everything from the repo: the Gateway API CRDs (in the gateway app) are applied and
+# Established before the other apps' HTTPRoutes, with no sync wave written for it.
+step kubectl gitops sync --dry-run
+step kubectl gitops sync
+step kubectl gitops diff
+# A hand edit is drift: diff names who made it, sync puts Git's version back.
+step kubectl -n files scale deployment filebrowser --replicas=3
+step kubectl gitops diff --app files || true
+step kubectl gitops sync --app files
+step kubectl gitops diff --app files
 step kubectl gitops diff --from HEAD --to HEAD
 echo
 echo "The local cluster keeps running; stop it with: scripts/test-cluster.sh stop"

@@ -150,6 +150,10 @@ pub struct RenderArgs {
     /// Only this app's objects (repeatable). Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
+    /// Also print hooks (objects annotated argocd.argoproj.io/hook or helm.sh/hook), which sync
+    /// runs in their phase rather than applies as resources.
+    #[arg(long)]
+    pub include_hooks: bool,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: RenderFormat,

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use super::CliError;
 use super::args::{GlobalArgs, RenderArgs, RenderFormat};
 use super::resolve::{ClusterFacts, report_tree_errors, resolve};
+use crate::plan::hooks::{self, HookRole};
 
 pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError> {
     let resolved = resolve(&args.tree, &ClusterFacts::gather(&global.target()))?;
@@ -22,7 +23,9 @@ pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError
         .apps
         .iter()
         .filter(|a| args.apps.is_empty() || args.apps.contains(&a.name))
-        .flat_map(|a| a.objects.iter().map(|o| o.body.clone()))
+        .flat_map(|a| a.objects.iter())
+        .filter(|o| args.include_hooks || hooks::role(o) == HookRole::Resource)
+        .map(|o| o.body.clone())
         .collect();
     match args.output {
         RenderFormat::Yaml => print!("{}", crate::yaml::to_documents(&objects)?),

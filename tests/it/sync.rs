@@ -712,3 +712,34 @@ fn a_refused_object_fails_its_app_runs_syncfail_hooks_and_a_fixed_repo_converges
     assert!(get(&ns.name, "configmap/later").is_some());
     gitops(&repo, &rec, &["diff"]).code(0);
 }
+
+#[test]
+fn render_leaves_hooks_out_unless_asked() {
+    let repo = repo();
+    repo.write("root.yaml", &application("hooked", "hooked", "x", "", ""))
+        .write("hooked/cm.yaml", &configmap("app", "1", ""))
+        .write(
+            "hooked/job.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  annotations: {helm.sh/hook: pre-install}\nspec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}\n",
+        );
+    repo.commit("hook");
+    let names = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["render", "-o", "json"];
+        all.extend_from_slice(args);
+        let out = json(&crate::harness::gitops_offline(repo.path(), &all).success());
+        out["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                o["metadata"]["name"]
+                    .as_str()
+                    .or(o["metadata"]["generateName"].as_str())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(names(&[]), ["app"]);
+    assert_eq!(names(&["--include-hooks"]), ["app", "migrate-"]);
+}
