@@ -253,6 +253,59 @@ pub fn apply_ignores(
     warnings
 }
 
+/// Argo CD's `RespectIgnoreDifferences=true`: the fields the rules ignore keep their live values
+/// when the object is applied (copied from live into the manifest, or removed from it when
+/// live has none), so a sync does not undo what the rules say to leave alone. Only for objects
+/// that exist; a rule that fails is skipped, as it is for diffs.
+pub fn keep_live_values(rules: &[IgnoreRule], desired: &mut Value, live: &Value) {
+    use super::jq::{Part, delete, get, set};
+    let matched: Vec<&IgnoreRule> = rules.iter().filter(|r| r.matches(live)).collect();
+    let to_parts = |tokens: &[String], doc: &Value| -> Vec<Part> {
+        let mut parts = Vec::new();
+        let mut cur = Some(doc);
+        for t in tokens {
+            let part = match cur {
+                Some(Value::Array(_)) => match t.parse::<usize>() {
+                    Ok(i) => Part::Index(i),
+                    Err(_) => Part::Key(t.clone()),
+                },
+                _ => Part::Key(t.clone()),
+            };
+            cur = cur.and_then(|c| match &part {
+                Part::Key(k) => c.get(k),
+                Part::Index(i) => c.get(*i),
+            });
+            parts.push(part);
+        }
+        parts
+    };
+    let keep = |path: Vec<Part>, desired: &mut Value| match get(live, &path) {
+        Some(v) => set(desired, &path, v.clone()),
+        None => delete(desired, &path),
+    };
+    for rule in &matched {
+        for pointer in &rule.json_pointers {
+            let path = to_parts(pointer.tokens(), live);
+            keep(path, desired);
+        }
+        for jq in &rule.jq_path_expressions {
+            let mut paths = jq.paths(live).unwrap_or_default();
+            paths.extend(jq.paths(desired).unwrap_or_default());
+            // Deepest and last first, so removals keep earlier positions valid.
+            paths.sort_by(|a, b| b.len().cmp(&a.len()));
+            for p in paths {
+                keep(p, desired);
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    let managed = live
+        .pointer("/metadata/managedFields")
+        .cloned()
+        .unwrap_or(Value::Null);
+    take_managers_fields(&matched, desired, live, &managed, &mut warnings);
+}
+
 fn take_managers_fields(
     matched: &[&IgnoreRule],
     desired: &mut Value,
@@ -550,5 +603,34 @@ mod tests {
     fn rules_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<IgnoreRule>();
+    }
+
+    #[test]
+    fn respect_ignore_differences_keeps_live_values_in_what_is_applied() {
+        let rules = parse_ignore_differences(&json!([
+            {"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas", "/metadata/labels/gone"]},
+            {"group": "apps", "kind": "Deployment", "jqPathExpressions": [".spec.template.metadata.annotations"]}
+        ]))
+        .unwrap();
+        let live = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "labels": {"app": "d"}},
+            "spec": {"replicas": 5, "template": {"metadata": {"annotations": {"restartedAt": "now"}}}}});
+        let mut desired = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "labels": {"app": "d", "gone": "x"}},
+            "spec": {"replicas": 1, "template": {"metadata": {}, "spec": {"containers": []}}}});
+        keep_live_values(&rules, &mut desired, &live);
+        assert_eq!(desired["spec"]["replicas"], json!(5));
+        assert!(
+            desired["metadata"]["labels"].get("gone").is_none(),
+            "{desired}"
+        );
+        assert_eq!(
+            desired["spec"]["template"]["metadata"]["annotations"],
+            json!({"restartedAt": "now"})
+        );
+        assert_eq!(
+            desired["spec"]["template"]["spec"],
+            json!({"containers": []})
+        );
     }
 }

@@ -35,8 +35,10 @@ impl fmt::Debug for JqPathExpression {
 
 /// One step of a selected path, resolved against the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
+pub(crate) enum Part {
+    /// A map key.
     Key(String),
+    /// A list position.
     Index(usize),
 }
 
@@ -89,6 +91,17 @@ impl JqPathExpression {
     /// Returns `doc` without what the expression selects. The error text may quote parts of
     /// `doc`, so callers must not print it for Secrets.
     pub fn apply(&self, doc: &Value) -> Result<Value, String> {
+        let paths = self.paths(doc)?;
+        let mut out = doc.clone();
+        // Last first: deleting `[3]` before `[1]` keeps `[1]` pointing at the same item.
+        for path in paths.iter().rev() {
+            delete(&mut out, path);
+        }
+        Ok(out)
+    }
+
+    /// The concrete paths the expression selects in `doc`, sorted, without duplicates.
+    pub(crate) fn paths(&self, doc: &Value) -> Result<Vec<Vec<Part>>, String> {
         let input = Val::deserialize(doc).map_err(|e| e.to_string())?;
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut paths = Vec::new();
@@ -107,12 +120,7 @@ impl JqPathExpression {
         }
         paths.sort_by(|a, b| compare_paths(a, b));
         paths.dedup();
-        let mut out = doc.clone();
-        // Last first: deleting `[3]` before `[1]` keeps `[1]` pointing at the same item.
-        for path in paths.iter().rev() {
-            delete(&mut out, path);
-        }
-        Ok(out)
+        Ok(paths)
     }
 }
 
@@ -202,7 +210,54 @@ fn compare_paths(a: &[Part], b: &[Part]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-fn delete(doc: &mut Value, path: &[Part]) {
+/// The value at a path, if there is one.
+pub(crate) fn get<'a>(doc: &'a Value, path: &[Part]) -> Option<&'a Value> {
+    let mut cur = doc;
+    for part in path {
+        cur = match (cur, part) {
+            (Value::Object(m), Part::Key(k)) => m.get(k)?,
+            (Value::Array(a), Part::Index(i)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Sets the value at a path, creating maps on the way; a list position must exist.
+pub(crate) fn set(doc: &mut Value, path: &[Part], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        *doc = value;
+        return;
+    };
+    let mut cur = doc;
+    for part in parents {
+        if cur.is_null() {
+            *cur = Value::Object(Default::default());
+        }
+        let next = match (cur, part) {
+            (Value::Object(m), Part::Key(k)) => Some(
+                m.entry(k.clone())
+                    .or_insert_with(|| Value::Object(Default::default())),
+            ),
+            (Value::Array(a), Part::Index(i)) => a.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(v) => cur = v,
+            None => return,
+        }
+    }
+    match (cur, last) {
+        (Value::Object(m), Part::Key(k)) => {
+            m.insert(k.clone(), value);
+        }
+        (Value::Array(a), Part::Index(i)) if *i < a.len() => a[*i] = value,
+        _ => {}
+    }
+}
+
+/// Removes what is at a path (nothing when it is not there).
+pub(crate) fn delete(doc: &mut Value, path: &[Part]) {
     let Some((last, parents)) = path.split_last() else {
         // `path(.)` selects the whole object; jq's `del(.)` yields null, which would make the
         // object vanish from the comparison. Deleting nothing is the safe reading.

@@ -35,7 +35,8 @@ pub use compare::{Comparison, compare};
 pub use drift::{drift_managers, parse_rfc3339};
 pub use fields::{FieldSet, FieldsError, PathElement};
 pub use ignore::{
-    IgnoreRule, IgnoreRuleError, IgnoreWarning, apply_ignores, parse_ignore_differences,
+    IgnoreRule, IgnoreRuleError, IgnoreWarning, apply_ignores, keep_live_values,
+    parse_ignore_differences,
 };
 pub use jq::JqPathExpression;
 pub use mask::{SecretChanges, mask_secrets};

@@ -21,7 +21,7 @@ use crate::cluster::{
     ApplyError, ApplyParams, FIELD_MANAGER, ListTarget, ObjectKey, key_of, list_each,
     server_side_apply,
 };
-use crate::diff::{apply_is_noop, compare_pair, ignore_rules};
+use crate::diff::{apply_is_noop, compare_pair, ignore_rules, keep_live_values};
 use crate::history::record::{self, AppRecord, InventoryEntry};
 use crate::render::Object;
 
@@ -617,6 +617,13 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 continue;
             }
         };
+        if p.options.respect_ignore_differences && !rules.is_empty() {
+            for step in &mut p.steps {
+                if let Some(l) = live_map.get(&step.key) {
+                    keep_live_values(&rules, &mut step.body, l);
+                }
+            }
+        }
         let force = req.force_conflicts;
         let conn = &session.conn;
         let predictions: Vec<(Result<Option<Value>, ApplyError>, bool)> =

@@ -743,3 +743,46 @@ fn render_leaves_hooks_out_unless_asked() {
     assert_eq!(names(&[]), ["app"]);
     assert_eq!(names(&["--include-hooks"]), ["app", "migrate-"]);
 }
+
+#[test]
+fn respect_ignore_differences_keeps_ignored_fields_on_apply() {
+    let ns = TestNamespace::new("srespect");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    let deploy = |image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: c, image: {image}}}]}}\n"
+        )
+    };
+    let rules = "  ignoreDifferences:\n  - {group: apps, kind: Deployment, jsonPointers: [/spec/replicas]}\n";
+    let respect = "  syncPolicy: {syncOptions: [RespectIgnoreDifferences=true]}\n";
+    repo.write(
+        "root.yaml",
+        &application("web", "web", &ns.name, &format!("{rules}{respect}"), ""),
+    )
+    .write("web/deploy.yaml", &deploy("nginx:1.27"));
+    repo.commit("app");
+    gitops(&repo, &rec, &["sync"]).success();
+    // An autoscaler (here: kubectl) owns the replica count.
+    kubectl_ok(&["scale", "-n", &ns.name, "deployment/web", "--replicas=2"]);
+    repo.write("web/deploy.yaml", &deploy("nginx:1.28"));
+    repo.commit("new image");
+    gitops(&repo, &rec, &["sync"]).success();
+    let d = get(&ns.name, "deployment/web").unwrap();
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.28"
+    );
+    assert_eq!(
+        d["spec"]["replicas"], 2,
+        "the ignored field kept its live value"
+    );
+    // Without the option, Git's value is applied, as Argo CD does.
+    repo.write("root.yaml", &application("web", "web", &ns.name, rules, ""));
+    repo.commit("without RespectIgnoreDifferences");
+    gitops(&repo, &rec, &["sync"]).success();
+    assert_eq!(
+        get(&ns.name, "deployment/web").unwrap()["spec"]["replicas"],
+        1
+    );
+}
