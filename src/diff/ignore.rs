@@ -292,7 +292,7 @@ pub fn keep_live_values(rules: &[IgnoreRule], desired: &mut Value, live: &Value)
             let mut paths = jq.paths(live).unwrap_or_default();
             paths.extend(jq.paths(desired).unwrap_or_default());
             // Deepest and last first, so removals keep earlier positions valid.
-            paths.sort_by(|a, b| b.len().cmp(&a.len()));
+            paths.sort_by_key(|p| std::cmp::Reverse(p.len()));
             for p in paths {
                 keep(p, desired);
             }
