@@ -410,6 +410,11 @@ fn provably_unchanged(step: &Step, live: &Value) -> bool {
     ours && apply_is_noop(&step.body, live, FIELD_MANAGER)
 }
 
+/// Whether the server refused an apply for a field its schema does not know.
+pub(crate) fn unknown_field(message: &str) -> bool {
+    message.contains("field not declared in schema")
+}
+
 /// Whether every one of `managers` wrote to the live object only with `Update` operations
 /// (`kubectl edit/patch/scale/set`, controllers): their fields are drift, not a rival source of
 /// truth. A manager that uses `Apply` declares the fields its own.
@@ -658,6 +663,14 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                                 // The namespace comes with the sync (or another app): predict
                                 // creation.
                                 Err(ApplyError::NamespaceMissing(_)) => return (Ok(None), forced),
+                                // Server-side apply refuses unknown fields of built-in kinds
+                                // whatever the validation; with Validate=false sync writes the
+                                // object the classic way instead, which drops them.
+                                Err(ApplyError::Refused { message, .. })
+                                    if !how.validate && unknown_field(&message) =>
+                                {
+                                    return (Ok(None), forced);
+                                }
                                 // Fields taken by hand edits are drift: Git takes them back.
                                 // Fields another manager *applies* are a real conflict.
                                 Err(ApplyError::Conflict { managers, .. })

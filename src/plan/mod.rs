@@ -17,6 +17,7 @@ pub mod tracking;
 use kube::core::discovery::ApiResource;
 use serde_json::Value;
 
+pub(crate) use build::unknown_field;
 pub use build::{PlanRequest, build, inventory_of};
 pub use clusters::{Clusters, Session};
 pub use hooks::{DeletePolicy, Phase};

@@ -34,22 +34,44 @@ pub(crate) async fn apply_step(
     };
     let where_ = || format!("{} ({})", step.key.display_name(), step.origin);
     if step.options.replace {
-        let _permit = ctx.sem.acquire().await;
-        let result = match &step.live {
-            Some(live) => {
-                let mut body = step.body.clone();
-                body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
-                crate::cluster::replace(&session.conn, &target.resource, ns, &body).await
+        // A replace names the resourceVersion it read; when someone wrote in between (409),
+        // read again and retry, a few times.
+        let mut live = step.live.clone();
+        let mut attempts = 4;
+        loop {
+            let result = {
+                let _permit = ctx.sem.acquire().await;
+                match &live {
+                    Some(l) => {
+                        let mut body = step.body.clone();
+                        body["metadata"]["resourceVersion"] =
+                            l["metadata"]["resourceVersion"].clone();
+                        crate::cluster::replace(&session.conn, &target.resource, ns, &body).await
+                    }
+                    None => {
+                        crate::cluster::create(&session.conn, &target.resource, ns, &step.body)
+                            .await
+                    }
+                }
+            };
+            match result {
+                Ok(stored) => {
+                    ctx.events.send(Event::Applied {
+                        app: app.to_string(),
+                        object: step.key.display_name(),
+                        how: "replaced",
+                    });
+                    return Ok(stored);
+                }
+                Err(ApplyError::Refused { code: 409, .. }) if attempts > 1 => {
+                    attempts -= 1;
+                    live = crate::cluster::get(&session.conn, &target.resource, ns, &step.key.name)
+                        .await
+                        .map_err(|e| format!("{}: {e}", where_()))?;
+                }
+                Err(e) => return Err(format!("{}: {e}", where_())),
             }
-            None => crate::cluster::create(&session.conn, &target.resource, ns, &step.body).await,
-        };
-        let stored = result.map_err(|e| format!("{}: {e}", where_()))?;
-        ctx.events.send(Event::Applied {
-            app: app.to_string(),
-            object: step.key.display_name(),
-            how: "replaced",
-        });
-        return Ok(stored);
+        }
     }
     // A kind this sync just made Established may take a moment to be served.
     let mut attempts = if target.needs_crd { 20 } else { 1 };
@@ -86,6 +108,16 @@ pub(crate) async fn apply_step(
             Err(ApplyError::Refused { code: 404, .. }) if attempts > 1 => {
                 attempts -= 1;
                 tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(ApplyError::Refused { message, .. })
+                if step.options.no_validate && crate::plan::unknown_field(&message) =>
+            {
+                // Validate=false with fields the schema does not know: written the classic
+                // way (create or update), which drops them with a warning, as kubectl apply
+                // --validate=false would.
+                let mut classic = step.clone();
+                classic.options.replace = true;
+                return Box::pin(apply_step(ctx, session, app, &classic)).await;
             }
             Err(ApplyError::NamespaceMissing(n)) => {
                 return Err(format!(

@@ -786,3 +786,78 @@ fn respect_ignore_differences_keeps_ignored_fields_on_apply() {
         1
     );
 }
+
+#[test]
+fn sync_options_replace_create_namespace_prune_false_and_validate_false() {
+    let rec = TestNamespace::new("rec");
+    let ns = format!("t-sopts-{}", std::process::id());
+    let repo = repo();
+    let policy = "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n    managedNamespaceMetadata: {labels: {team: platform}, annotations: {owner: ops}}\n";
+    repo.write("root.yaml", &application("opts", "opts", &ns, policy, ""))
+        .write(
+            "opts/replaced.yaml",
+            &configmap("replaced", "1", "  annotations: {argocd.argoproj.io/sync-options: Replace=true}\n"),
+        )
+        .write(
+            "opts/kept.yaml",
+            &configmap("kept", "1", "  annotations: {argocd.argoproj.io/sync-options: Prune=false}\n"),
+        )
+        .write(
+            "opts/loose.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: loose\n  annotations: {argocd.argoproj.io/sync-options: Validate=false}\ndata: {value: \"1\"}\nnotAField: true\n",
+        );
+    repo.commit("options");
+    let out = gitops(&repo, &rec, &["sync"]).success();
+    let namespace = get("", &format!("namespace/{ns}")).expect("CreateNamespace=true made it");
+    assert_eq!(
+        namespace["metadata"]["labels"]["team"], "platform",
+        "{out:#?}"
+    );
+    assert_eq!(namespace["metadata"]["annotations"]["owner"], "ops");
+    assert!(
+        get(&ns, "configmap/loose").is_some(),
+        "Validate=false lets an unknown field through"
+    );
+    // Replace=true: the change goes in with an update (PUT), not an apply.
+    repo.write(
+        "opts/replaced.yaml",
+        &configmap(
+            "replaced",
+            "2",
+            "  annotations: {argocd.argoproj.io/sync-options: Replace=true}\n",
+        ),
+    );
+    std::fs::remove_file(repo.path().join("opts/kept.yaml")).unwrap();
+    repo.commit("replace one, drop the other");
+    let out = gitops(&repo, &rec, &["sync", "--prune"]).success();
+    assert!(
+        out.stderr
+            .contains(&format!("ConfigMap {ns}/replaced replaced")),
+        "{out:#?}"
+    );
+    assert_eq!(
+        get(&ns, "configmap/replaced").unwrap()["data"]["value"],
+        "2"
+    );
+    assert!(
+        writes_in(&ns)
+            .iter()
+            .any(|w| w.1 == "update" && w.3 == "replaced"),
+        "{:#?}",
+        writes_in(&ns)
+    );
+    // Prune=false: shown, never deleted.
+    assert!(get(&ns, "configmap/kept").is_some(), "{out:#?}");
+    let diff = gitops(&repo, &rec, &["diff"]).code(1);
+    assert!(
+        diff.stdout
+            .contains(&format!("- ConfigMap {ns}/kept (to prune)")),
+        "{diff:#?}"
+    );
+    let _ = crate::harness::run(crate::harness::kubectl(Some(&cluster_kubeconfig())).args([
+        "delete",
+        "namespace",
+        &ns,
+        "--wait=false",
+    ]));
+}
