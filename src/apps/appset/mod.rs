@@ -8,9 +8,9 @@
 
 mod error;
 mod fasttemplate;
+mod funcs;
 mod generators;
 mod glob;
-mod gotemplate;
 mod params;
 mod patch;
 mod render;
@@ -20,6 +20,7 @@ mod tests;
 
 use std::collections::{BTreeMap, HashSet};
 
+use gotemplate::Limits;
 use serde_json::{Map, Value};
 
 pub use error::{AppSetError, RepoRef, TemplateError};
@@ -85,7 +86,7 @@ pub fn expand(appset: &Value, ctx: &ExpandContext) -> Result<Vec<Value>, AppSetE
         .ok_or_else(|| invalid("has no spec".to_string()))?;
     let go_template = bool_field(spec, "goTemplate").map_err(invalid)?;
     let options = string_list(spec.get("goTemplateOptions")).map_err(invalid)?;
-    let renderer = Renderer::new(go_template, &options).map_err(invalid)?;
+    let renderer = Renderer::new(go_template, &options, &Limits::default()).map_err(invalid)?;
     let generators: &[Value] = match spec.get("generators") {
         None | Some(Value::Null) => &[],
         Some(Value::Array(g)) => g,
