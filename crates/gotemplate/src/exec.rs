@@ -4,7 +4,6 @@
 //! node walked and command run is paid for from the [`Budget`]; output, ranges and nesting are
 //! capped by the [`Limits`](crate::Limits).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::Error;
@@ -65,13 +64,23 @@ impl At<'_> {
     }
 }
 
+/// A variable: its value, and whether Go would hold it as an `interface{}` (a range element of
+/// a `[]interface{}`), which only shows in the type named by some error messages.
+struct Var {
+    name: String,
+    value: Value,
+    iface: bool,
+}
+
 struct State<'a> {
     tmpl: &'a Template,
     /// The template being run (a `{{define}}`d one inside `{{template}}`).
     name: &'a str,
     env: &'a Env,
     budget: &'a Budget,
-    vars: Vec<(String, Value)>,
+    vars: Vec<Var>,
+    /// Whether dot is an `interface{}` (inside a range over `[]interface{}`).
+    dot_iface: bool,
     out: Sink,
     at: At<'a>,
     depth: usize,
@@ -97,7 +106,12 @@ pub(crate) fn execute(
         name: &tmpl.name,
         env,
         budget,
-        vars: vec![("$".to_string(), data.clone())],
+        vars: vec![Var {
+            name: "$".to_string(),
+            value: data.clone(),
+            iface: false,
+        }],
+        dot_iface: false,
         out: Sink::new(env.limits.max_output),
         at: At::None,
         depth,
@@ -165,17 +179,18 @@ impl<'a> State<'a> {
 
     // ---- variables ----------------------------------------------------------------------
 
-    fn var_value(&self, name: &str) -> Res<Value> {
-        match self.vars.iter().rev().find(|(n, _)| n == name) {
-            Some((_, v)) => Ok(v.clone()),
+    fn var_value(&self, name: &str) -> Res<(Value, bool)> {
+        match self.vars.iter().rev().find(|v| v.name == name) {
+            Some(v) => Ok((v.value.clone(), v.iface)),
             None => self.err(format!("undefined variable: {name}")),
         }
     }
 
-    fn set_var(&mut self, name: &str, v: Value) -> Res<()> {
-        match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+    fn set_var(&mut self, name: &str, v: Value, iface: bool) -> Res<()> {
+        match self.vars.iter_mut().rev().find(|v| v.name == name) {
             Some(slot) => {
-                slot.1 = v;
+                slot.value = v;
+                slot.iface = iface;
                 Ok(())
             }
             None => self.err(format!("undefined variable: {name}")),
@@ -240,8 +255,15 @@ impl<'a> State<'a> {
         let v = self.eval_pipeline(dot, &b.pipe)?;
         self.enter()?;
         let flow = if v.truth() {
-            let new_dot = if with { v } else { dot.clone() };
-            self.walk_list(&new_dot, &b.list)
+            if with {
+                // A pipeline's value is never an interface: Go digs into it.
+                let saved = std::mem::replace(&mut self.dot_iface, false);
+                let flow = self.walk_list(&v, &b.list);
+                self.dot_iface = saved;
+                flow
+            } else {
+                self.walk_list(dot, &b.list)
+            }
         } else if let Some(e) = &b.else_list {
             self.walk_list(dot, e)
         } else {
@@ -263,6 +285,12 @@ impl<'a> State<'a> {
         let val = self.eval_pipeline(dot, &b.pipe)?;
         // The range variables sit on top of the stack from here on.
         let mark = self.vars.len();
+        // Elements of `[]interface{}` and `map[string]interface{}` are interfaces in Go.
+        let elem_iface = match &val {
+            Value::List(l) => l.elem == Elem::Any,
+            Value::Map(m) => m.borrow().elem == Elem::Any,
+            _ => false,
+        };
         let source = match &val {
             Value::Int(_) | Value::Int64(_) | Value::Uint8(_) | Value::Uint64(_) => {
                 if b.pipe.decl.len() > 1 {
@@ -305,7 +333,9 @@ impl<'a> State<'a> {
             return Ok(());
         }
         self.enter()?;
+        let saved = std::mem::replace(&mut self.dot_iface, elem_iface);
         let result = self.range_loop(node, b, mark, &source);
+        self.dot_iface = saved;
         self.leave();
         result
     }
@@ -339,22 +369,25 @@ impl<'a> State<'a> {
     }
 
     fn bind_range_vars(&mut self, pipe: &Pipe, mark: usize, index: Value, elem: Value) -> Res<()> {
+        let iface = self.dot_iface;
         match (pipe.decl.len(), pipe.is_assign) {
             (0, _) => Ok(()),
-            (1, true) => self.set_var(&pipe.decl[0], elem),
+            (1, true) => self.set_var(&pipe.decl[0], elem, iface),
             (_, true) => {
-                self.set_var(&pipe.decl[0], index)?;
-                self.set_var(&pipe.decl[1], elem)
+                self.set_var(&pipe.decl[0], index, false)?;
+                self.set_var(&pipe.decl[1], elem, iface)
             }
             (n, false) => {
                 // Declared variables were pushed by the pipeline; the last is the element.
                 if let Some(slot) = self.vars.get_mut(mark - 1) {
-                    slot.1 = elem;
+                    slot.value = elem;
+                    slot.iface = iface;
                 }
                 if n > 1
                     && let Some(slot) = self.vars.get_mut(mark - 2)
                 {
-                    slot.1 = index;
+                    slot.value = index;
+                    slot.iface = false;
                 }
                 Ok(())
             }
@@ -391,12 +424,20 @@ impl<'a> State<'a> {
             },
             None => Value::Missing,
         };
-        let saved_vars =
-            std::mem::replace(&mut self.vars, vec![("$".to_string(), new_dot.clone())]);
+        let saved_vars = std::mem::replace(
+            &mut self.vars,
+            vec![Var {
+                name: "$".to_string(),
+                value: new_dot.clone(),
+                iface: false,
+            }],
+        );
         let saved_name = std::mem::replace(&mut self.name, name);
+        let saved_iface = std::mem::replace(&mut self.dot_iface, false);
         let result = self.walk_list(&new_dot, body);
         self.vars = saved_vars;
         self.name = saved_name;
+        self.dot_iface = saved_iface;
         self.leave();
         result.map(|_| ())
     }
@@ -417,9 +458,13 @@ impl<'a> State<'a> {
         let value = value.unwrap_or(Value::Missing);
         for name in &pipe.decl {
             if pipe.is_assign {
-                self.set_var(name, value.clone())?;
+                self.set_var(name, value.clone(), false)?;
             } else {
-                self.vars.push((name.clone(), value.clone()));
+                self.vars.push(Var {
+                    name: name.clone(),
+                    value: value.clone(),
+                    iface: false,
+                });
             }
         }
         Ok(value)
@@ -438,7 +483,8 @@ impl<'a> State<'a> {
         match &first.kind {
             ArgKind::Field(idents) => {
                 self.at = At::Arg(first);
-                return self.eval_field_chain(dot, dot.clone(), idents, &cmd.args, final_);
+                let iface = self.dot_iface;
+                return self.eval_field_chain(dot, dot.clone(), iface, idents, &cmd.args, final_);
             }
             ArgKind::Chain(node, fields) => {
                 return self.eval_chain(dot, first, node, fields, &cmd.args, final_);
@@ -509,7 +555,7 @@ impl<'a> State<'a> {
             return self.err(format!("indirection through explicit nil in {chain}"));
         }
         let base = self.eval_arg_untyped(dot, node)?;
-        self.eval_field_chain(dot, base, fields, args, final_)
+        self.eval_field_chain(dot, base, false, fields, args, final_)
     }
 
     fn eval_variable(
@@ -521,31 +567,34 @@ impl<'a> State<'a> {
         final_: Option<Value>,
     ) -> Res<Value> {
         self.at = At::Arg(arg);
-        let value = self.var_value(&idents[0])?;
+        let (value, iface) = self.var_value(&idents[0])?;
         if idents.len() == 1 {
             self.not_a_function(args, &final_)?;
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, &idents[1..], args, final_)
+        self.eval_field_chain(dot, value, iface, &idents[1..], args, final_)
     }
 
     fn eval_field_chain(
         &mut self,
         dot: &Value,
         mut receiver: Value,
+        mut iface: bool,
         idents: &'a [String],
         args: &'a [Arg],
         final_: Option<Value>,
     ) -> Res<Value> {
         let n = idents.len();
         for name in &idents[..n - 1] {
-            receiver = self.eval_field(dot, name, &[], None, receiver)?;
+            (receiver, iface) = self.eval_field(dot, name, &[], None, receiver, iface)?;
         }
-        self.eval_field(dot, &idents[n - 1], args, final_, receiver)
+        self.eval_field(dot, &idents[n - 1], args, final_, receiver, iface)
+            .map(|(v, _)| v)
     }
 
     /// `.name` on `receiver`; `args` are the command's words (the field itself first) when the
-    /// field is the command, so a method can take them.
+    /// field is the command, so a method can take them. `iface` says the receiver is held as an
+    /// `interface{}`; so is the result, when it comes out of a `map[string]interface{}`.
     fn eval_field(
         &mut self,
         dot: &Value,
@@ -553,7 +602,8 @@ impl<'a> State<'a> {
         args: &'a [Arg],
         final_: Option<Value>,
         receiver: Value,
-    ) -> Res<Value> {
+        iface: bool,
+    ) -> Res<(Value, bool)> {
         let has_args = args.len() > 1 || final_.is_some();
         match &receiver {
             Value::Missing => {
@@ -563,7 +613,7 @@ impl<'a> State<'a> {
                         crate::value::go_quote(name)
                     ));
                 }
-                Ok(Value::Missing)
+                Ok((Value::Missing, false))
             }
             Value::Nil => self.err(format!("nil pointer evaluating interface {{}}.{name}")),
             Value::Map(m) => {
@@ -571,12 +621,13 @@ impl<'a> State<'a> {
                     return self.err(format!("{name} is not a method but has arguments"));
                 }
                 let m = m.borrow();
+                let elem_iface = m.elem == Elem::Any;
                 if let Some(v) = m.entries.get(name) {
-                    return Ok(v.clone());
+                    return Ok((v.clone(), elem_iface));
                 }
                 match self.env.missing_key {
-                    MissingKey::Invalid => Ok(Value::Missing),
-                    MissingKey::Zero => Ok(zero_of(m.elem)),
+                    MissingKey::Invalid => Ok((Value::Missing, false)),
+                    MissingKey::Zero => Ok((zero_of(m.elem), elem_iface)),
                     MissingKey::Error => self.err(format!(
                         "map has no entry for key {}",
                         crate::value::go_quote(name)
@@ -589,16 +640,25 @@ impl<'a> State<'a> {
                         let rest = if args.is_empty() { args } else { &args[1..] };
                         let at = self.at;
                         self.call(dot, &method, name, at, rest, final_)
+                            .map(|v| (v, false))
                     }
                     None => self.err(format!(
                         "can't evaluate field {name} in type {}",
-                        receiver.type_name()
+                        if iface {
+                            "interface {}".into()
+                        } else {
+                            receiver.type_name()
+                        }
                     )),
                 }
             }
             other => self.err(format!(
                 "can't evaluate field {name} in type {}",
-                other.type_name()
+                if iface {
+                    "interface {}".into()
+                } else {
+                    other.type_name()
+                }
             )),
         }
     }
@@ -689,8 +749,12 @@ impl<'a> State<'a> {
         let result = (func.imp)(&mut call, argv);
         match result {
             Ok(v) => {
+                // Go leaves its position where the last argument put it; only a failed call
+                // moves it to the command.
+                let last = self.at;
                 self.at = node;
                 self.check_result(name, &v)?;
+                self.at = last;
                 Ok(v)
             }
             Err(e) => {
@@ -731,7 +795,7 @@ impl<'a> State<'a> {
             return match p {
                 Param::Reflect => Ok(Value::Missing),
                 Param::Any => Ok(Value::Nil),
-                Param::Map => Ok(Value::map(BTreeMap::new())),
+                Param::Map => Ok(Value::nil_map()),
                 Param::List => Ok(Value::list(Vec::new())),
                 _ => self.err(format!("invalid value; expected {}", p.go_name())),
             };
@@ -769,7 +833,10 @@ impl<'a> State<'a> {
                 self.leave();
                 v
             }
-            ArgKind::Field(idents) => self.eval_field_chain(dot, dot.clone(), idents, &[], None),
+            ArgKind::Field(idents) => {
+                let iface = self.dot_iface;
+                self.eval_field_chain(dot, dot.clone(), iface, idents, &[], None)
+            }
             ArgKind::Var(idents) => self.eval_variable(dot, arg, idents, &[], None),
             ArgKind::Ident(name) => self.eval_function(dot, arg, name, At::Arg(arg), &[], None),
             ArgKind::Chain(node, fields) => self.eval_chain(dot, arg, node, fields, &[], None),
@@ -790,13 +857,14 @@ impl<'a> State<'a> {
                 return match p {
                     Param::Any => Ok(Value::Nil),
                     Param::Reflect => Ok(Value::Missing),
-                    Param::Map => Ok(Value::map(BTreeMap::new())),
+                    Param::Map => Ok(Value::nil_map()),
                     Param::List => Ok(Value::list(Vec::new())),
                     _ => self.err(format!("cannot assign nil to {}", p.go_name())),
                 };
             }
             ArgKind::Field(idents) => {
-                let v = self.eval_field_chain(dot, dot.clone(), idents, &[], None)?;
+                let iface = self.dot_iface;
+                let v = self.eval_field_chain(dot, dot.clone(), iface, idents, &[], None)?;
                 return self.validate(v, p);
             }
             ArgKind::Var(idents) => {

@@ -12,7 +12,7 @@ pub enum Kind {
     /// `}}`
     RightDelim,
     /// A run of spaces inside an action (it separates arguments).
-    Space,
+    Space(String),
     /// A function name.
     Ident(String),
     /// A control keyword (`if`, `range`, `end`...).
@@ -107,29 +107,27 @@ pub struct Tok {
 }
 
 impl Tok {
-    /// How Go's parser names the token in "unexpected ..." messages.
+    /// How Go's parser names the token in "unexpected ..." messages (`item.String()`):
+    /// keywords, `.` and `nil` in angle brackets, everything else quoted as written.
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::Text(t) => go_q(t),
-            Kind::LeftDelim => "<left delimiter>".into(),
-            Kind::RightDelim => "<right delimiter>".into(),
-            Kind::Space => "space".into(),
-            Kind::Ident(s) => format!("<{s}>"),
             Kind::Keyword(k) => format!("<{}>", k.word()),
-            Kind::Field(f) => format!("<.{f}>"),
-            Kind::Var(v) => format!("<{v}>"),
             Kind::Dot => "<.>".into(),
-            Kind::Bool(b) => format!("{b}"),
             Kind::Nil => "<nil>".into(),
-            Kind::Str(s) | Kind::Char(s) | Kind::Number(s) => s.clone(),
-            Kind::Pipe => "\"|\"".into(),
-            Kind::LParen => "\"(\"".into(),
-            Kind::RParen => "\")\"".into(),
-            Kind::Declare => "\":=\"".into(),
-            Kind::Assign => "\"=\"".into(),
-            Kind::Char1(c) => go_q(&c.to_string()),
             Kind::Error(e) => e.clone(),
             Kind::Eof => "EOF".into(),
+            Kind::Text(t) | Kind::Space(t) | Kind::Ident(t) | Kind::Var(t) => go_q(t),
+            Kind::Str(t) | Kind::Char(t) | Kind::Number(t) => go_q(t),
+            Kind::Field(f) => go_q(&format!(".{f}")),
+            Kind::Bool(b) => go_q(&b.to_string()),
+            Kind::LeftDelim => go_q("{{"),
+            Kind::RightDelim => go_q("}}"),
+            Kind::Pipe => go_q("|"),
+            Kind::LParen => go_q("("),
+            Kind::RParen => go_q(")"),
+            Kind::Declare => go_q(":="),
+            Kind::Assign => go_q("="),
+            Kind::Char1(c) => go_q(&c.to_string()),
         }
     }
 }
@@ -454,7 +452,8 @@ impl Lexer<'_> {
                 return;
             }
         }
-        self.emit(Kind::Space);
+        let text = self.word().to_string();
+        self.emit(Kind::Space(text));
     }
 
     fn lex_identifier(&mut self) -> Result<(), String> {

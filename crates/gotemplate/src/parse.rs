@@ -459,7 +459,9 @@ impl Parser<'_> {
 
     fn next(&mut self) -> Tok {
         let t = self.peek();
-        if self.pos < self.toks.len() - 1 {
+        // Past the end, the last token (Eof or Error) repeats; `pos` still moves so that
+        // `backup` returns to the token just read.
+        if self.pos < self.toks.len() {
             self.pos += 1;
         }
         t
@@ -472,7 +474,7 @@ impl Parser<'_> {
     fn next_non_space(&mut self) -> Tok {
         loop {
             let t = self.next();
-            if t.kind != Kind::Space {
+            if !matches!(t.kind, Kind::Space(_)) {
                 return t;
             }
         }
@@ -545,20 +547,33 @@ impl Parser<'_> {
         if !matches!(end, Item::End) {
             return Err(self.fail(format!("unexpected {{{{else}}}} in {context}")));
         }
-        self.add_def(name, list);
-        Ok(())
+        self.add_def(name, list)
     }
 
-    /// Go's `Tree.add`: an empty body does not replace an existing definition.
-    fn add_def(&mut self, name: String, list: Vec<Node>) {
-        let empty = list.iter().all(|n| match n {
-            Node::Text { text, .. } => text.trim().is_empty(),
-            _ => false,
-        });
-        if empty && self.defs.contains_key(&name) {
-            return;
+    /// Go's `Tree.add`: an empty body does not replace an existing definition, and two
+    /// non-empty ones are an error.
+    fn add_def(&mut self, name: String, list: Vec<Node>) -> PResult<()> {
+        let is_empty = |l: &[Node]| {
+            l.iter().all(|n| match n {
+                Node::Text { text, .. } => text.trim().is_empty(),
+                _ => false,
+            })
+        };
+        match self.defs.get(&name) {
+            Some(old) if !is_empty(old) => {
+                if is_empty(&list) {
+                    return Ok(());
+                }
+                Err(self.fail(format!(
+                    "template: multiple definition of template {}",
+                    go_quote(&name)
+                )))
+            }
+            _ => {
+                self.defs.insert(name, list);
+                Ok(())
+            }
         }
-        self.defs.insert(name, list);
     }
 
     fn text_or_action(&mut self) -> PResult<Item> {
@@ -668,7 +683,7 @@ impl Parser<'_> {
         if !matches!(end, Item::End) {
             return Err(self.fail(format!("unexpected {{{{else}}}} in {context}")));
         }
-        self.add_def(name.clone(), list);
+        self.add_def(name.clone(), list)?;
         Ok(Node::Template {
             pos,
             name,
@@ -834,7 +849,7 @@ impl Parser<'_> {
             }
             let t = self.next();
             match t.kind {
-                Kind::Space => continue,
+                Kind::Space(_) => continue,
                 Kind::RightDelim | Kind::RParen => self.backup(),
                 Kind::Pipe => {}
                 _ => return Err(self.unexpected(&t, "operand")),

@@ -36,6 +36,8 @@ pub fn sprintln(args: &[Value], limit: usize) -> Result<String, Overflow> {
 
 #[derive(Default, Clone, Copy)]
 struct Spec {
+    /// `%#v`: Go syntax.
+    sharp_v: bool,
     minus: bool,
     plus: bool,
     zero: bool,
@@ -146,6 +148,12 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
             out.push_str("%!(NOVERB)").map_err(|_| too_long())?;
             break;
         };
+        if verb == 'v' {
+            // With %v, `#` asks for Go syntax and `+` for field names (no sign).
+            spec.sharp_v = spec.sharp;
+            spec.sharp = false;
+            spec.plus = false;
+        }
         for n in [spec.width, spec.prec].into_iter().flatten() {
             if n > limits.max_printf_width {
                 return Err(FuncError::limit(LimitError::PrintfWidth {
@@ -288,6 +296,11 @@ fn format_arg(
     if verb == 'T' {
         return pad(out, &arg.go_type(), spec);
     }
+    if spec.sharp_v {
+        let mut s = Sink::new(usize::MAX);
+        go_syntax(&mut s, arg, depth == 0, depth)?;
+        return pad(out, s.as_str(), spec);
+    }
     match arg {
         Value::List(l) => {
             out.push('[')?;
@@ -318,6 +331,45 @@ fn format_arg(
             _ => bad_verb(out, verb, arg),
         },
         _ => format_one(out, verb, arg, spec),
+    }
+}
+
+/// `%#v`: the value as Go source (`[]interface {}{"a", 1}`, `map[string]interface {}{...}`).
+fn go_syntax(out: &mut Sink, v: &Value, top: bool, depth: usize) -> Result<(), Overflow> {
+    if depth > crate::value::MAX_VALUE_DEPTH {
+        return Err(Overflow);
+    }
+    match v {
+        Value::Missing | Value::Nil if top => out.push_str("<nil>"),
+        Value::Missing | Value::Nil => out.push_str("interface {}(nil)"),
+        Value::Str(s) => out.push_str(&go_quote(s)),
+        Value::Uint8(u) => out.push_str(&format!("0x{u:x}")),
+        Value::Uint64(u) => out.push_str(&format!("0x{u:x}")),
+        Value::List(l) => {
+            out.push_str(&v.type_name())?;
+            out.push('{')?;
+            for (i, x) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ")?;
+                }
+                go_syntax(out, x, false, depth + 1)?;
+            }
+            out.push('}')
+        }
+        Value::Map(m) => {
+            out.push_str(&v.type_name())?;
+            out.push('{')?;
+            for (i, (k, x)) in m.borrow().entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ")?;
+                }
+                out.push_str(&go_quote(k))?;
+                out.push(':')?;
+                go_syntax(out, x, false, depth + 1)?;
+            }
+            out.push('}')
+        }
+        other => other.write_v(out),
     }
 }
 
@@ -506,6 +558,10 @@ fn format_float(
             let s = exp_form(f.abs(), spec.prec.unwrap_or(6));
             if verb == 'E' { s.to_uppercase() } else { s }
         }
+        'x' | 'X' => {
+            let s = hex_float(f.abs(), spec.prec);
+            if verb == 'X' { s.to_uppercase() } else { s }
+        }
         _ => return bad_verb(out, verb, arg),
     };
     let body = body.trim_start_matches('+').to_string();
@@ -553,6 +609,61 @@ fn exp_form(f: f64, prec: usize) -> String {
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+}
+
+/// strconv's `%x` for floats: `0x1.8p+01`, the mantissa's hex digits (all significant ones,
+/// or `prec` rounded half to even) and a binary exponent of at least two digits.
+fn hex_float(f: f64, prec: Option<usize>) -> String {
+    if let Some(sp) = crate::value::special_float(f) {
+        return sp.to_string();
+    }
+    let (mut full, mut exp) = if f == 0.0 {
+        (0u64, 0i32)
+    } else {
+        let bits = f.to_bits();
+        let mut exp = ((bits >> 52) & 0x7ff) as i32;
+        let mut frac = bits & ((1 << 52) - 1);
+        if exp == 0 {
+            // Subnormal: normalise so the leading digit is 1.
+            let shift = frac.leading_zeros() - 11;
+            frac = (frac << shift) & ((1 << 52) - 1);
+            exp = 1 - shift as i32;
+        }
+        ((1 << 52) | frac, exp - 1023)
+    };
+    let mut digits = 13;
+    if let Some(p) = prec
+        && p < 13
+        && f != 0.0
+    {
+        let shift = 4 * (13 - p) as u32;
+        let rem = full & ((1 << shift) - 1);
+        let half = 1u64 << (shift - 1);
+        full >>= shift;
+        if rem > half || (rem == half && full & 1 == 1) {
+            full += 1;
+        }
+        if full >> (4 * p) >= 2 {
+            full >>= 1;
+            exp += 1;
+        }
+        digits = p;
+    }
+    let lead = full >> (4 * digits);
+    let frac = full & ((1u64 << (4 * digits)) - 1);
+    let mut frac_hex = if digits == 0 {
+        String::new()
+    } else {
+        format!("{frac:0width$x}", width = digits)
+    };
+    match prec {
+        None => frac_hex = frac_hex.trim_end_matches('0').to_string(),
+        Some(p) if p > digits => frac_hex.push_str(&"0".repeat(p - digits)),
+        Some(_) => {}
+    }
+    let dot = if frac_hex.is_empty() { "" } else { "." };
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("0x{lead}{dot}{frac_hex}p{sign}{:02}", exp.abs())
 }
 
 /// strconv's `%g` with a precision: `prec` significant digits, exponent form when the

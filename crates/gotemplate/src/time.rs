@@ -569,11 +569,11 @@ pub fn parse(layout: &str, value: &str) -> Result<GoTime, String> {
                 }
             }
             Std::PM | Std::Pm => {
+                // Case matters: `PM` reads only PM/AM, `pm` only pm/am.
                 let v = value.get(..2).ok_or_else(bad)?;
-                let up = v.to_ascii_uppercase();
-                pm = match up.as_str() {
-                    "PM" => Some(true),
-                    "AM" => Some(false),
+                pm = match (std, v) {
+                    (Std::PM, "PM") | (Std::Pm, "pm") => Some(true),
+                    (Std::PM, "AM") | (Std::Pm, "am") => Some(false),
                     _ => return Err(bad()),
                 };
                 value = &value[2..];

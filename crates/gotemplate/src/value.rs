@@ -49,6 +49,9 @@ pub struct Map {
     pub elem: Elem,
     /// The entries.
     pub entries: BTreeMap<String, Value>,
+    /// A nil map (what a missing value becomes as a map parameter): reads like an empty map,
+    /// refuses writes.
+    pub is_nil: bool,
 }
 
 /// A map shared by reference, as Go maps are: Sprig's `set` on `$m` is visible through `$m`.
@@ -186,7 +189,20 @@ impl Value {
 
     /// A map with the given element type.
     pub fn typed_map(elem: Elem, entries: BTreeMap<String, Value>) -> Value {
-        Value::Map(Rc::new(RefCell::new(Map { elem, entries })))
+        Value::Map(Rc::new(RefCell::new(Map {
+            elem,
+            entries,
+            is_nil: false,
+        })))
+    }
+
+    /// A nil `map[string]interface{}`.
+    pub fn nil_map() -> Value {
+        Value::Map(Rc::new(RefCell::new(Map {
+            elem: Elem::Any,
+            entries: BTreeMap::new(),
+            is_nil: true,
+        })))
     }
 
     /// Converts decoded JSON the way `json.Unmarshal` into `interface{}` does: numbers become
@@ -601,7 +617,8 @@ pub fn format_float_json(f: f64) -> String {
     if let Some(s) = special_float(f) {
         return s.to_string();
     }
-    let neg = f.is_sign_negative() && f != 0.0;
+    // encoding/json writes negative zero as -0.
+    let neg = f.is_sign_negative();
     let abs = f.abs();
     let (digits, dp) = shortest_digits(f);
     let nd = digits.len();
@@ -757,6 +774,10 @@ fn write_json(
         }
         Value::Map(m) => {
             let m = m.borrow();
+            if m.is_nil {
+                out.push_str("null")?;
+                return Ok(());
+            }
             if m.entries.is_empty() {
                 out.push_str("{}")?;
                 return Ok(());

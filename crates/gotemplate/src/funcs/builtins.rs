@@ -120,7 +120,7 @@ fn eval_args(c: &Call<'_>, a: &[Value]) -> Result<String, FuncError> {
     let printable: Vec<Value> = a
         .iter()
         .map(|v| match v {
-            Value::Missing => Value::str("<no value>"),
+            Value::Missing | Value::Nil => Value::str("<no value>"),
             other => other.clone(),
         })
         .collect();
@@ -198,7 +198,11 @@ fn go_len(_: &mut Call<'_>, a: Vec<Value>) -> FuncResult {
         Value::Str(st) => Ok(Value::Int(st.len() as i64)),
         Value::List(l) => Ok(Value::Int(l.items.len() as i64)),
         Value::Map(m) => Ok(Value::Int(m.borrow().entries.len() as i64)),
-        Value::Missing | Value::Nil => Err(FuncError::new("len of nil pointer")),
+        // Go's `length` asks the type of a missing value, which panics.
+        Value::Missing => Err(FuncError::new(
+            "reflect: call of reflect.Value.Type on zero Value",
+        )),
+        Value::Nil => Err(FuncError::new("len of nil pointer")),
         other => Err(FuncError::new(format!("len of type {}", other.type_name()))),
     }
 }

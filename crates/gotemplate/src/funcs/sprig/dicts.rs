@@ -44,6 +44,9 @@ pub(super) fn register(m: &mut FuncMap) {
         "set",
         Func::new(&[Map, Str, Any], None, |_, a| {
             if let Some(m) = map_of(&a[0]) {
+                if m.borrow().is_nil {
+                    return Err(FuncError::new("assignment to entry in nil map"));
+                }
                 m.borrow_mut()
                     .entries
                     .insert(s(&a[1]).to_string(), a[2].clone());
@@ -150,6 +153,12 @@ pub(super) fn register(m: &mut FuncMap) {
         m.insert(
             name,
             Func::new(&[Any], None, |_, a| {
+                if a[0].is_nil() {
+                    // copystructure asks the type of a nil interface, which panics.
+                    return Err(FuncError::new(
+                        "reflect: call of reflect.Value.Type on zero Value",
+                    ));
+                }
                 a[0].deep_copy()
                     .map_err(|_| FuncError::limit(LimitError::ValueDepth(MAX_VALUE_DEPTH)))
             }),

@@ -195,7 +195,9 @@ fn b64_error(e: &base64::DecodeError, input: &str) -> String {
         base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _) => *i,
         // Go reports a truncated final quantum at the start of that quantum.
         base64::DecodeError::InvalidLength(n) => n - n % 4,
-        base64::DecodeError::InvalidPadding => input.find('=').unwrap_or(0),
+        base64::DecodeError::InvalidPadding => {
+            input.find('=').unwrap_or(input.len() - input.len() % 4)
+        }
     };
     format!("illegal base64 data at input byte {at}")
 }

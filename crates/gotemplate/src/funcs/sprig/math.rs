@@ -318,7 +318,7 @@ fn decimal_op(first: &Value, rest: &[Value], op: Op) -> Result<f64, FuncError> {
     for x in rest {
         let xf = to_float64(x);
         if matches!(op, Op::Div) && xf == 0.0 {
-            return Err(FuncError::new("decimal division by zero"));
+            return Err(FuncError::new("decimal division by 0"));
         }
         acc = match (acc, Dec::from_f64(xf)) {
             (Some(a), Some(b)) => a.apply(b, op),

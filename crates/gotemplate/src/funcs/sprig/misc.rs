@@ -355,6 +355,13 @@ fn parse_url(raw: &str) -> Result<Url, String> {
             Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
             None => (None, authority),
         };
+        let valid_userinfo = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._:~!$&'()*+,;=%@".contains(c))
+        };
+        if userinfo.is_some_and(|u| !valid_userinfo(u)) {
+            return Err(wrap("net/url: invalid userinfo".into()));
+        }
         u.host = unescape(host).map_err(wrap)?;
         if let Some(ui) = userinfo {
             u.user = Some(match ui.split_once(':') {

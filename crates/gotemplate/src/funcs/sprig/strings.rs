@@ -29,6 +29,10 @@ pub(crate) fn go_upper(c: char) -> char {
 
 /// Go's `unicode.ToLower`.
 pub(crate) fn go_lower(c: char) -> char {
+    // The one character whose full lowercase mapping is longer than its simple one.
+    if c == 'İ' {
+        return 'i';
+    }
     let mut low = c.to_lowercase();
     match (low.next(), low.next()) {
         (Some(l), None) => l,
