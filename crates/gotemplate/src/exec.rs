@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::funcs::{Call, Func, Param, Special};
 use crate::limits::{Budget, LimitError};
 use crate::parse::{Arg, ArgKind, Branch, Cmd, Node, NumberLit, Pipe};
-use crate::value::{Elem, Sink, Value};
+use crate::value::{Elem, Overflow, Sink, Value};
 use crate::{Env, MissingKey, Template};
 
 type Res<T> = Result<T, Box<Error>>;
@@ -237,8 +237,14 @@ impl<'a> State<'a> {
             return self.write("<no value>");
         }
         let before = self.out.len();
-        if v.write_v(&mut self.out).is_err() {
-            return self.limit(LimitError::Output(self.env.limits.max_output));
+        match v.write_v(&mut self.out) {
+            Ok(()) => {}
+            Err(Overflow::Size) => {
+                return self.limit(LimitError::Output(self.env.limits.max_output));
+            }
+            Err(Overflow::Depth) => {
+                return self.limit(LimitError::ValueDepth(crate::value::MAX_VALUE_DEPTH));
+            }
         }
         let written = self.out.len() - before;
         self.budget.spend_bytes(written).or_else(|l| self.limit(l))

@@ -55,7 +55,11 @@ type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
 /// `fmt.Sprintf`, within the limits: a width or precision above `max_printf_width` is an
 /// error, and the result is capped at `max_string` bytes.
 pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, FuncError> {
-    let too_long = || FuncError::limit(LimitError::String(limits.max_string));
+    // A value nested past the depth limit is a different limit than a long result.
+    let too_long = |o: Overflow| match o {
+        Overflow::Size => FuncError::limit(LimitError::String(limits.max_string)),
+        Overflow::Depth => FuncError::limit(LimitError::ValueDepth(crate::value::MAX_VALUE_DEPTH)),
+    };
     let mut out = Sink::new(limits.max_string);
     let mut st = ArgState {
         next: 0,
@@ -66,7 +70,7 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
     let mut chars: Chars = format.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
         if c != '%' {
-            out.push(c).map_err(|_| too_long())?;
+            out.push(c).map_err(too_long)?;
             continue;
         }
         let mut spec = Spec::default();
@@ -96,7 +100,7 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
                     }
                     spec.width = Some(w.unsigned_abs() as usize);
                 }
-                None => out.push_str("%!(BADWIDTH)").map_err(|_| too_long())?,
+                None => out.push_str("%!(BADWIDTH)").map_err(too_long)?,
             }
             after_index = false;
         } else {
@@ -110,7 +114,7 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
                 }
                 Num::TooLarge => {
                     // Go stops reading the format here.
-                    out.push_str("%!(NOVERB)").map_err(|_| too_long())?;
+                    out.push_str("%!(NOVERB)").map_err(too_long)?;
                     break;
                 }
             }
@@ -126,7 +130,7 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
                 match st.int_arg(args) {
                     Some(p) if p >= 0 => spec.prec = Some(p as usize),
                     Some(_) => spec.prec = None,
-                    None => out.push_str("%!(BADPREC)").map_err(|_| too_long())?,
+                    None => out.push_str("%!(BADPREC)").map_err(too_long)?,
                 }
                 after_index = false;
             } else {
@@ -134,7 +138,7 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
                     Num::None => spec.prec = Some(0),
                     Num::Some(n) => spec.prec = Some(n),
                     Num::TooLarge => {
-                        out.push_str("%!(NOVERB)").map_err(|_| too_long())?;
+                        out.push_str("%!(NOVERB)").map_err(too_long)?;
                         break;
                     }
                 }
@@ -145,7 +149,7 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
         }
         let _ = after_index;
         let Some((_, verb)) = chars.next() else {
-            out.push_str("%!(NOVERB)").map_err(|_| too_long())?;
+            out.push_str("%!(NOVERB)").map_err(too_long)?;
             break;
         };
         if verb == 'v' {
@@ -173,11 +177,11 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
                 }
             },
         };
-        r.map_err(|_| too_long())?;
+        r.map_err(too_long)?;
     }
     // Like Go, no complaint about unused arguments once `[n]` reordered them.
     if !st.reordered && st.next < args.len() {
-        out.push_str("%!(EXTRA ").map_err(|_| too_long())?;
+        out.push_str("%!(EXTRA ").map_err(too_long)?;
         for (i, a) in args[st.next..].iter().enumerate() {
             let r = (|| {
                 if i > 0 {
@@ -191,9 +195,9 @@ pub fn sprintf(format: &str, args: &[Value], limits: &Limits) -> Result<String, 
                     a.write_v(&mut out)
                 }
             })();
-            r.map_err(|_| too_long())?;
+            r.map_err(too_long)?;
         }
-        out.push(')').map_err(|_| too_long())?;
+        out.push(')').map_err(too_long)?;
     }
     Ok(out.into_string())
 }
@@ -291,7 +295,7 @@ fn format_arg(
     depth: usize,
 ) -> Result<(), Overflow> {
     if depth > crate::value::MAX_VALUE_DEPTH {
-        return Err(Overflow);
+        return Err(Overflow::Depth);
     }
     if verb == 'T' {
         return pad(out, &arg.go_type(), spec);
@@ -337,7 +341,7 @@ fn format_arg(
 /// `%#v`: the value as Go source (`[]interface {}{"a", 1}`, `map[string]interface {}{...}`).
 fn go_syntax(out: &mut Sink, v: &Value, top: bool, depth: usize) -> Result<(), Overflow> {
     if depth > crate::value::MAX_VALUE_DEPTH {
-        return Err(Overflow);
+        return Err(Overflow::Depth);
     }
     match v {
         Value::Missing | Value::Nil if top => out.push_str("<nil>"),

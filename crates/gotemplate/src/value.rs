@@ -89,9 +89,14 @@ pub enum Value {
     Semver(Rc<Version>),
 }
 
-/// The capacity of a [`Sink`] was exceeded.
+/// Formatting or converting a value would have gone past a cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overflow;
+pub enum Overflow {
+    /// The text outgrew the [`Sink`]'s capacity.
+    Size,
+    /// The value nests deeper than [`MAX_VALUE_DEPTH`] (it may contain itself).
+    Depth,
+}
 
 /// A string buffer with a size cap, so that formatting a huge or self-referencing value stops
 /// at the cap instead of exhausting memory.
@@ -113,7 +118,7 @@ impl Sink {
     /// Appends `s`, or fails if that would pass the cap.
     pub fn push_str(&mut self, s: &str) -> Result<(), Overflow> {
         if self.buf.len().saturating_add(s.len()) > self.limit {
-            return Err(Overflow);
+            return Err(Overflow::Size);
         }
         self.buf.push_str(s);
         Ok(())
@@ -128,7 +133,7 @@ impl Sink {
     /// Appends `s` `n` times.
     pub fn repeat(&mut self, s: &str, n: usize) -> Result<(), Overflow> {
         if s.len().saturating_mul(n).saturating_add(self.buf.len()) > self.limit {
-            return Err(Overflow);
+            return Err(Overflow::Size);
         }
         for _ in 0..n {
             self.buf.push_str(s);
@@ -233,7 +238,7 @@ impl Value {
 
     fn to_json_depth(&self, depth: usize) -> Result<Json, Overflow> {
         if depth > MAX_VALUE_DEPTH {
-            return Err(Overflow);
+            return Err(Overflow::Depth);
         }
         Ok(match self {
             Value::Missing | Value::Nil => Json::Null,
@@ -370,7 +375,7 @@ impl Value {
 
     fn write_v_depth(&self, out: &mut Sink, depth: usize) -> Result<(), Overflow> {
         if depth > MAX_VALUE_DEPTH {
-            return Err(Overflow);
+            return Err(Overflow::Depth);
         }
         match self {
             Value::Missing | Value::Nil => out.push_str("<nil>"),
@@ -458,7 +463,7 @@ impl Value {
 
     fn deep_copy_depth(&self, depth: usize) -> Result<Value, Overflow> {
         if depth > MAX_VALUE_DEPTH {
-            return Err(Overflow);
+            return Err(Overflow::Depth);
         }
         Ok(match self {
             Value::List(l) => Value::typed_list(
@@ -702,12 +707,12 @@ pub enum JsonError {
     /// NaN or an infinity (Go's message: `json: unsupported value: NaN`).
     Unsupported(String),
     /// The output cap was reached, or the value nests too deeply.
-    Overflow,
+    Overflow(Overflow),
 }
 
 impl From<Overflow> for JsonError {
-    fn from(_: Overflow) -> JsonError {
-        JsonError::Overflow
+    fn from(o: Overflow) -> JsonError {
+        JsonError::Overflow(o)
     }
 }
 
@@ -739,7 +744,7 @@ fn write_json(
     out: &mut Sink,
 ) -> Result<(), JsonError> {
     if level > MAX_VALUE_DEPTH {
-        return Err(JsonError::Overflow);
+        return Err(JsonError::Overflow(Overflow::Depth));
     }
     match v {
         Value::Missing | Value::Nil => out.push_str("null")?,
@@ -843,7 +848,7 @@ mod tests {
         if let Value::Map(m) = &v {
             m.borrow_mut().entries.insert("self".into(), v.clone());
         }
-        assert_eq!(v.fmt_v(BIG), Err(Overflow));
+        assert_eq!(v.fmt_v(BIG), Err(Overflow::Depth));
         assert!(v.to_json().is_err());
         assert!(!v.deep_equal(&v.deep_copy().unwrap_or(Value::Nil)));
         if let Value::Map(m) = &v {
@@ -863,7 +868,10 @@ mod tests {
             go_json(&v, false, Some("  "), BIG).unwrap(),
             "{\n  \"a\": [\n    1.5,\n    2\n  ],\n  \"z\": \"<a&b>\"\n}"
         );
-        assert_eq!(go_json(&v, true, None, 10), Err(JsonError::Overflow));
+        assert_eq!(
+            go_json(&v, true, None, 10),
+            Err(JsonError::Overflow(Overflow::Size))
+        );
     }
 
     #[test]

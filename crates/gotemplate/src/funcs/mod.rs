@@ -322,9 +322,19 @@ impl Call<'_> {
         FuncError::limit(LimitError::String(self.env.limits.max_string))
     }
 
-    /// Turns a [`Sink`] overflow into the string-limit error.
+    /// Turns a [`Sink`] overflow into the limit error it stands for.
     pub fn capped<T>(&self, r: Result<T, Overflow>) -> Result<T, FuncError> {
-        r.map_err(|_| self.too_long())
+        r.map_err(|o| self.overflow(o))
+    }
+
+    /// The limit error an overflow stands for.
+    pub fn overflow(&self, o: Overflow) -> FuncError {
+        match o {
+            Overflow::Size => self.too_long(),
+            Overflow::Depth => {
+                FuncError::limit(LimitError::ValueDepth(crate::value::MAX_VALUE_DEPTH))
+            }
+        }
     }
 
     /// Fails if a list of `n` elements would pass the list limit.
@@ -341,15 +351,15 @@ impl Call<'_> {
     pub fn to_json(&self, v: &Value) -> Result<serde_json::Value, FuncError> {
         match crate::value::go_json(v, false, None, self.env.limits.max_string) {
             Ok(_) | Err(crate::value::JsonError::Unsupported(_)) => {}
-            Err(crate::value::JsonError::Overflow) => return Err(self.too_long()),
+            Err(crate::value::JsonError::Overflow(o)) => return Err(self.overflow(o)),
         }
-        v.to_json().map_err(|_| self.too_long())
+        v.to_json().map_err(|o| self.overflow(o))
     }
 
     /// `fmt.Sprint(v)` within the string limit.
     pub fn fmt_v(&self, v: &Value) -> Result<String, FuncError> {
         v.fmt_v(self.env.limits.max_string)
-            .map_err(|_| self.too_long())
+            .map_err(|o| self.overflow(o))
     }
 
     /// Parses `text` with this execution's functions and runs it with `data` as dot, with this

@@ -7,7 +7,7 @@ use sha2::Digest as _;
 
 use super::{int, random_u64, s};
 use crate::funcs::{Call, Func, FuncError, FuncMap, Param};
-use crate::value::{JsonError, Value, go_json};
+use crate::value::{JsonError, Overflow, Value, go_json};
 
 use Param::{Any, Int, Str};
 
@@ -25,7 +25,12 @@ fn marshal(
 ) -> Result<Result<String, String>, FuncError> {
     match go_json(v, html, indent, c.limits().max_string) {
         Ok(s) => Ok(Ok(s)),
-        Err(JsonError::Overflow) => Err(c.too_long()),
+        // Go's encoder detects a map that contains itself and reports it as a cycle.
+        Err(JsonError::Overflow(Overflow::Depth)) => Ok(Err(format!(
+            "json: unsupported value: encountered a cycle via {}",
+            v.type_name()
+        ))),
+        Err(JsonError::Overflow(o)) => Err(c.overflow(o)),
         Err(JsonError::Unsupported(what)) => Ok(Err(format!("json: unsupported value: {what}"))),
     }
 }

@@ -157,8 +157,9 @@ fn must_compile(c: &Call<'_>, pattern: &str) -> Result<Regex, FuncError> {
 }
 
 /// Go's `FindAllStringIndex(s, n)`: successive non-overlapping matches, ignoring an empty
-/// match that abuts the previous match.
-fn find_all(re: &Regex, text: &str, n: i64) -> Vec<(usize, usize)> {
+/// match that abuts the previous match. Stops after `cap` matches (callers check the count
+/// against the list limit, so a huge input is not scanned to the end first).
+fn find_all(re: &Regex, text: &str, n: i64, cap: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     if n == 0 {
         return out;
@@ -173,7 +174,7 @@ fn find_all(re: &Regex, text: &str, n: i64) -> Vec<(usize, usize)> {
         let accept = !(start == end && prev_end == Some(start));
         if accept {
             out.push((start, end));
-            if n > 0 && out.len() as i64 >= n {
+            if (n > 0 && out.len() as i64 >= n) || out.len() >= cap {
                 break;
             }
         }
@@ -192,14 +193,14 @@ fn find_all(re: &Regex, text: &str, n: i64) -> Vec<(usize, usize)> {
 }
 
 /// Go's `Regexp.Split(s, n)`.
-fn split(re: &Regex, text: &str, n: i64) -> Vec<String> {
+fn split(re: &Regex, text: &str, n: i64, cap: usize) -> Vec<String> {
     if n == 0 {
         return Vec::new();
     }
     if !re.as_str().is_empty() && text.is_empty() {
         return vec![String::new()];
     }
-    let matches = find_all(re, text, -1);
+    let matches = find_all(re, text, -1, cap);
     let mut out = Vec::new();
     let (mut beg, mut end) = (0, 0);
     for (ms, me) in matches {
@@ -228,7 +229,9 @@ fn replace_all(
 ) -> Result<String, FuncError> {
     let mut out = c.sink();
     let mut last = 0;
-    for (start, end) in find_all(re, text, -1) {
+    for (start, end) in find_all(re, text, -1, usize::MAX) {
+        // Each match costs a step, so replacing in a long text stays within the budget.
+        c.spend(1)?;
         c.capped(out.push_str(&text[last..start]))?;
         if literal {
             c.capped(out.push_str(repl))?;
@@ -269,7 +272,7 @@ pub(super) fn register(m: &mut FuncMap) {
                     must_compile(c, s(&a[0]))?
                 };
                 let text = s(&a[1]);
-                let found = find_all(&r, text, int(&a[2]));
+                let found = find_all(&r, text, int(&a[2]), c.limits().max_list + 1);
                 c.check_list(found.len())?;
                 Ok(Value::str_list(
                     found.into_iter().map(|(b, e)| text[b..e].to_string()),
@@ -317,7 +320,7 @@ pub(super) fn register(m: &mut FuncMap) {
                 } else {
                     must_compile(c, s(&a[0]))?
                 };
-                let parts = split(&r, s(&a[1]), int(&a[2]));
+                let parts = split(&r, s(&a[1]), int(&a[2]), c.limits().max_list + 1);
                 c.check_list(parts.len())?;
                 Ok(Value::str_list(parts))
             }),
@@ -359,12 +362,12 @@ mod tests {
     #[test]
     fn empty_matches_follow_go() {
         let r = Regex::new("a*").unwrap();
-        let found: Vec<&str> = find_all(&r, "baaac", -1)
+        let found: Vec<&str> = find_all(&r, "baaac", -1, usize::MAX)
             .into_iter()
             .map(|(b, e)| &"baaac"[b..e])
             .collect();
         assert_eq!(found, ["", "aaa", ""]);
         let r = Regex::new("").unwrap();
-        assert_eq!(split(&r, "abc", -1), ["a", "b", "c"]);
+        assert_eq!(split(&r, "abc", -1, usize::MAX), ["a", "b", "c"]);
     }
 }
