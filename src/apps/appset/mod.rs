@@ -146,6 +146,13 @@ fn generate(s: &AppSetSpec, cx: &GenCtx) -> Result<Vec<Value>, AppSetError> {
     for (index, entry) in s.generators.iter().enumerate() {
         let results = generators::transform(entry, &s.template, None, cx, Depth::Top)
             .map_err(|e| e.into_appset_error(s.name, index))?;
+        let count: usize = results.iter().map(|r| r.params.len()).sum();
+        if apps.len() + count > generators::MAX_PARAM_SETS {
+            return Err(AppSetError::TooManyApplications {
+                appset: s.name.to_string(),
+                limit: generators::MAX_PARAM_SETS,
+            });
+        }
         for result in results {
             let template_app = template_application(&result.template);
             let template_err = |source: TemplateError| AppSetError::Template {

@@ -55,6 +55,12 @@ impl Renderer {
         })
     }
 
+    /// Charges `steps` of generator work to the ApplicationSet's budget, so generators and
+    /// templates together stay within its time and step limits.
+    pub fn spend(&self, steps: u64) -> Result<(), String> {
+        self.budget.spend(steps).map_err(|e| e.to_string())
+    }
+
     /// True in goTemplate mode.
     pub fn is_go(&self) -> bool {
         self.go.is_some()
