@@ -195,7 +195,6 @@ const UNIMPLEMENTED: &[(&str, &str)] = &[
         "genPrivateKey",
         "generating keys needs a cryptography library",
     ),
-    ("derivePassword", "needs the scrypt algorithm"),
     (
         "buildCustomCert",
         "certificates need a cryptography library",
@@ -215,8 +214,6 @@ const UNIMPLEMENTED: &[(&str, &str)] = &[
         "genSignedCertWithKey",
         "certificates need a cryptography library",
     ),
-    ("encryptAES", "needs the AES cipher"),
-    ("decryptAES", "needs the AES cipher"),
 ];
 
 /// A set of template functions by name (Go's `template.FuncMap`). Cloning is cheap; the map

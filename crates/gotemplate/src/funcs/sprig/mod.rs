@@ -4,6 +4,7 @@
 //! and `getHostByName` (they expose the machine), and the functions listed as unimplemented in
 //! [`super::UNIMPLEMENTED`].
 
+mod crypto;
 mod dates;
 mod dicts;
 mod encoding;
@@ -29,6 +30,7 @@ pub(super) fn register(m: &mut FuncMap) {
     regexes::register(m);
     dates::register(m);
     misc::register(m);
+    crypto::register(m);
 }
 
 /// The string inside a value the signature declared as `string`.
