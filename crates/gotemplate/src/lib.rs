@@ -13,7 +13,10 @@
 //! ```
 //!
 //! The crate knows nothing of the programs that use it: a caller adds its own functions with
-//! [`FuncMap::insert`].
+//! [`FuncMap::insert`]. See the README for the limits, the tests against Go and the known
+//! divergences.
+
+#![warn(missing_docs)]
 
 mod error;
 mod exec;
