@@ -134,6 +134,6 @@ impl Template {
         budget: &Budget,
         depth: usize,
     ) -> Result<String, Error> {
-        exec::execute(self, data, env, budget, depth).map_err(|e| *e)
+        budget.timed(|| exec::execute(self, data, env, budget, depth).map_err(|e| *e))
     }
 }

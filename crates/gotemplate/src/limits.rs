@@ -111,29 +111,64 @@ const CLOCK_EVERY: u32 = 1024;
 
 /// The step and time allowance shared by every execution it is passed to, so that a caller
 /// can bound the whole of a job (e.g. every template of one Argo CD ApplicationSet) and not
-/// just each execution. The clock starts when the budget is made.
+/// just each execution. Time counts only while executions run (and while a caller says it
+/// works, with [`Budget::timed`]): a caller that waits for a network between two executions
+/// does not use up its templates' time.
 pub struct Budget {
     bytes_left: Cell<usize>,
     max_bytes: usize,
     steps_left: Cell<u64>,
     max_steps: u64,
-    deadline: Instant,
     max_time: Duration,
+    /// Time used by finished runs.
+    used: Cell<Duration>,
+    /// When the outermost running execution started, while one runs.
+    running_since: Cell<Option<Instant>>,
+    /// Nested runs (a template calling `tpl`) in progress.
+    running: Cell<u32>,
     until_clock: Cell<u32>,
 }
 
 impl Budget {
-    /// A budget of `limits.max_steps` steps and `limits.max_time` from now.
+    /// A budget of `limits.max_steps` steps and `limits.max_time` of running time.
     pub fn new(limits: &Limits) -> Budget {
         Budget {
             bytes_left: Cell::new(limits.max_total_bytes),
             max_bytes: limits.max_total_bytes,
             steps_left: Cell::new(limits.max_steps),
             max_steps: limits.max_steps,
-            deadline: Instant::now() + limits.max_time,
             max_time: limits.max_time,
+            used: Cell::new(Duration::ZERO),
+            running_since: Cell::new(None),
+            running: Cell::new(0),
             until_clock: Cell::new(CLOCK_EVERY),
         }
+    }
+
+    /// Runs `f` with the clock running (executions do this themselves).
+    pub fn timed<T>(&self, f: impl FnOnce() -> T) -> T {
+        let depth = self.running.get();
+        if depth == 0 {
+            self.running_since.set(Some(Instant::now()));
+        }
+        self.running.set(depth + 1);
+        let out = f();
+        self.running.set(depth);
+        if depth == 0
+            && let Some(since) = self.running_since.take()
+        {
+            self.used.set(self.used.get() + since.elapsed());
+        }
+        out
+    }
+
+    /// Running time used so far.
+    pub fn time_used(&self) -> Duration {
+        self.used.get()
+            + self
+                .running_since
+                .get()
+                .map_or(Duration::ZERO, |since| since.elapsed())
     }
 
     /// Spends `n` steps; fails when the steps or the time run out.
@@ -147,14 +182,9 @@ impl Budget {
         let clock = self.until_clock.get();
         if clock == 0 {
             self.until_clock.set(CLOCK_EVERY);
-            if Instant::now() > self.deadline {
-                // Stay failed: later calls must not succeed on a fresh clock count.
-                self.steps_left.set(0);
-                return Err(LimitError::Time(self.max_time));
-            }
-        } else {
-            self.until_clock.set(clock - 1);
+            return self.check_time();
         }
+        self.until_clock.set(clock - 1);
         Ok(())
     }
 
@@ -169,9 +199,10 @@ impl Budget {
         Ok(())
     }
 
-    /// Fails if the deadline has passed (for callers doing work between executions).
+    /// Fails if the running time is used up.
     pub fn check_time(&self) -> Result<(), LimitError> {
-        if Instant::now() > self.deadline {
+        if self.time_used() > self.max_time {
+            // Stay failed: later calls must not succeed on a fresh clock count.
             self.steps_left.set(0);
             return Err(LimitError::Time(self.max_time));
         }
@@ -227,14 +258,23 @@ mod tests {
     }
 
     #[test]
-    fn a_budget_watches_the_clock() {
+    fn a_budget_watches_the_clock_only_while_running() {
         let limits = Limits {
-            max_time: Duration::ZERO,
+            max_time: Duration::from_millis(20),
             ..Limits::default()
         };
         let b = Budget::new(&limits);
-        std::thread::sleep(Duration::from_millis(2));
-        let failed = (0..=CLOCK_EVERY).map(|_| b.spend(1)).find(Result::is_err);
-        assert_eq!(failed, Some(Err(LimitError::Time(Duration::ZERO))));
+        // Waiting outside a run costs nothing.
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(b.check_time(), Ok(()));
+        let failed = b.timed(|| {
+            std::thread::sleep(Duration::from_millis(40));
+            (0..=CLOCK_EVERY).map(|_| b.spend(1)).find(Result::is_err)
+        });
+        assert_eq!(
+            failed,
+            Some(Err(LimitError::Time(Duration::from_millis(20))))
+        );
+        assert!(b.check_time().is_err());
     }
 }
