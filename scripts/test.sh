@@ -19,6 +19,6 @@ trap cleanup EXIT
 # helm (built by tools/build.sh with the control plane) renders Helm sources in the tests.
 export PATH="${KGITOPS_K8S_BIN:-$HOME/.cache/kgitops-k8s/${K8S:-v1.33.13}}:$PATH"
 export KGITOPS_TEST_KUBECONFIG="${KGITOPS_TEST_DIR:-/dev/shm/kgitops-test}/kubeconfig"
-cargo fmt --check
-cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace --all-targets

@@ -1119,3 +1119,164 @@ spec:
         .unwrap_or_else(|| panic!("{all:#}"));
     assert_eq!(kz["metadata"]["namespace"], "kz-ns");
 }
+
+/// A directory holding a `kubectl-gitops` that caps its own address space at 1 GiB before
+/// running the real plugin: kubectl execs the plugin, so the cap applies to the plugin only,
+/// and a template that made it allocate without bound would crash it instead of passing.
+fn memory_capped_plugin_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let script = dir.path().join("kubectl-gitops");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nulimit -v 1048576 || exit 97\nexec '{}' \"$@\"\n",
+            env!("CARGO_BIN_EXE_kubectl-gitops")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+/// `elements` of a list generator with `n` entries `{key: "<i>"}`, as YAML lines indented
+/// for a matrix child.
+fn numbered_elements(n: usize, key: &str, indent: &str) -> String {
+    (0..n)
+        .map(|i| format!("{indent}- {{{key}: '{i}'}}\n"))
+        .collect()
+}
+
+#[test]
+fn hostile_applicationsets_fail_alone_and_the_plugin_stays_bounded() {
+    let repo = lab();
+    let hostile_template = |name: &str, field: &str| {
+        yaml(&format!(
+            r#"apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+  - list:
+      elements:
+      - env: one
+  template:
+    metadata:
+      name: '{field}'
+    spec:
+      project: default
+      source:
+        repoURL: $URL
+        targetRevision: HEAD
+        path: services/web
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: web
+"#
+        ))
+    };
+    repo.write(
+        "apps/printf-bomb.yaml",
+        &hostile_template("printf-bomb", r#"{{ printf "%999999d" 1 }}"#),
+    )
+    .write(
+        "apps/until-bomb.yaml",
+        &hostile_template("until-bomb", "{{ range until 999999999 }}x{{ end }}"),
+    )
+    .write(
+        "apps/matrix-bomb.yaml",
+        &yaml(&format!(
+            r#"apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: matrix-bomb
+  namespace: argocd
+spec:
+  generators:
+  - matrix:
+      generators:
+      - list:
+          elements:
+{a}      - list:
+          elements:
+{b}  template:
+    metadata:
+      name: 'app-{{{{a}}}}-{{{{b}}}}'
+    spec:
+      project: default
+      source:
+        repoURL: $URL
+        targetRevision: HEAD
+        path: services/web
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: web
+"#,
+            a = numbered_elements(5000, "a", "          "),
+            b = numbered_elements(5000, "b", "          ")
+        )),
+    )
+    .write(
+        "apps/plain.yaml",
+        &app("plain", URL, "services/web", "plain"),
+    );
+    service(&repo, "services/web");
+    repo.commit("hostile appsets");
+
+    let plugins = memory_capped_plugin_dir();
+    let path = format!(
+        "{}:{}",
+        plugins.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let start = std::time::Instant::now();
+    let out = crate::harness::run(
+        std::process::Command::new("kubectl")
+            .current_dir(repo.path())
+            .env("PATH", path)
+            .env_remove("KUBECONFIG")
+            .env("HOME", std::env::temp_dir())
+            .env("NO_COLOR", "1")
+            .args(["gitops", "tree", "-o", "json"]),
+    );
+    let out = out.code(2).no_panic();
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(120),
+        "took {:?}",
+        start.elapsed()
+    );
+    for (name, file, message) in [
+        (
+            "printf-bomb",
+            "apps/printf-bomb.yaml",
+            "printf width or precision 999999 too large (limit 10000)",
+        ),
+        (
+            "until-bomb",
+            "apps/until-bomb.yaml",
+            "list too long (limit 100000 elements)",
+        ),
+        (
+            "matrix-bomb",
+            "apps/matrix-bomb.yaml",
+            "matrix generator produces more than 10000 parameter sets (limit 10000 per ApplicationSet)",
+        ),
+    ] {
+        let line = out
+            .stderr
+            .lines()
+            .find(|l| l.contains(&format!("ApplicationSet \"{name}\"")))
+            .unwrap_or_else(|| panic!("no error for {name}: {out:#?}"));
+        assert!(
+            line.contains(file) && line.contains(message),
+            "{name}: {line}"
+        );
+    }
+    let tree = json(&out);
+    assert_eq!(tree["errors"].as_array().unwrap().len(), 3, "{tree:#}");
+    assert_eq!(app_names(&tree), ["root", "plain"], "{tree:#}");
+    assert_eq!(node(&tree, "plain")["objects"], 1, "{tree:#}");
+}

@@ -82,6 +82,16 @@ pub enum AppSetError {
         /// What went wrong.
         message: String,
     },
+    /// The generators together produce more Applications than one ApplicationSet may.
+    #[error(
+        "ApplicationSet {appset} generates more than {limit} Applications (limit {limit} per ApplicationSet)"
+    )]
+    TooManyApplications {
+        /// ApplicationSet name.
+        appset: String,
+        /// The limit.
+        limit: usize,
+    },
     /// Two generated Applications have the same name (Argo CD refuses the whole set).
     #[error("ApplicationSet {appset} contains applications with duplicate name: {name}")]
     DuplicateName {

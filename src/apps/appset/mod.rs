@@ -8,9 +8,9 @@
 
 mod error;
 mod fasttemplate;
+mod funcs;
 mod generators;
 mod glob;
-mod gotemplate;
 mod params;
 mod patch;
 mod render;
@@ -20,6 +20,7 @@ mod tests;
 
 use std::collections::{BTreeMap, HashSet};
 
+use gotemplate::Limits;
 use serde_json::{Map, Value};
 
 pub use error::{AppSetError, RepoRef, TemplateError};
@@ -85,7 +86,7 @@ pub fn expand(appset: &Value, ctx: &ExpandContext) -> Result<Vec<Value>, AppSetE
         .ok_or_else(|| invalid("has no spec".to_string()))?;
     let go_template = bool_field(spec, "goTemplate").map_err(invalid)?;
     let options = string_list(spec.get("goTemplateOptions")).map_err(invalid)?;
-    let renderer = Renderer::new(go_template, &options).map_err(invalid)?;
+    let renderer = Renderer::new(go_template, &options, &Limits::default()).map_err(invalid)?;
     let generators: &[Value] = match spec.get("generators") {
         None | Some(Value::Null) => &[],
         Some(Value::Array(g)) => g,
@@ -145,6 +146,13 @@ fn generate(s: &AppSetSpec, cx: &GenCtx) -> Result<Vec<Value>, AppSetError> {
     for (index, entry) in s.generators.iter().enumerate() {
         let results = generators::transform(entry, &s.template, None, cx, Depth::Top)
             .map_err(|e| e.into_appset_error(s.name, index))?;
+        let count: usize = results.iter().map(|r| r.params.len()).sum();
+        if apps.len() + count > generators::MAX_PARAM_SETS {
+            return Err(AppSetError::TooManyApplications {
+                appset: s.name.to_string(),
+                limit: generators::MAX_PARAM_SETS,
+            });
+        }
         for result in results {
             let template_app = template_application(&result.template);
             let template_err = |source: TemplateError| AppSetError::Template {

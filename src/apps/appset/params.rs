@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::gotemplate::TValue;
-
 /// One parameter set. In fasttemplate mode values are strings under flattened keys
 /// (`path.basename`); in goTemplate mode they are nested maps (`.path.basename`).
 pub type Params = serde_json::Map<String, Value>;
@@ -35,7 +33,10 @@ pub fn sanitize_name(name: &str) -> String {
 
 /// `fmt.Sprintf("%v", v)` of a JSON-decoded value (numbers are float64 in Go: `1e+06`).
 pub fn go_sprint(v: &Value) -> String {
-    TValue::from_json(v).fmt_v()
+    // Parameters come from files already in memory; their printed form is not capped.
+    gotemplate::Value::from_json(v)
+        .fmt_v(usize::MAX)
+        .unwrap_or_default()
 }
 
 /// jeremywohl/flatten with dot style, values formatted with `%v`: nested maps and lists become

@@ -7,15 +7,19 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
+use gotemplate::{Budget, Env, Limits, MissingKey, Template, Value as GoValue};
+
 use super::error::TemplateError;
 use super::fasttemplate;
-use super::gotemplate::{self, ExecOptions, TValue, Template};
+use super::funcs::argo_funcs;
 use super::params::Params;
 
 /// The templating mode of one ApplicationSet, with parsed Go templates cached across
-/// parameter sets (the same strings are rendered once per generated Application).
+/// parameter sets (the same strings are rendered once per generated Application), and the
+/// budget that bounds the work of the whole ApplicationSet's templates.
 pub struct Renderer {
-    go: Option<ExecOptions>,
+    go: Option<Env>,
+    budget: Budget,
     cache: RefCell<HashMap<String, Rc<Template>>>,
 }
 
@@ -24,21 +28,37 @@ pub enum Scope<'a> {
     /// fasttemplate: flat string parameters.
     Fast(&'a Params),
     /// goTemplate: the parameters as one Go map.
-    Go(TValue),
+    Go(GoValue),
 }
 
 impl Renderer {
-    /// A renderer for `goTemplate` with its `goTemplateOptions`.
-    pub fn new(go_template: bool, options: &[String]) -> Result<Renderer, String> {
+    /// A renderer for `goTemplate` with its `goTemplateOptions`, within `limits`.
+    pub fn new(go_template: bool, options: &[String], limits: &Limits) -> Result<Renderer, String> {
         let go = if go_template {
-            Some(gotemplate::parse_options(options)?)
+            let mut missing_key = MissingKey::Invalid;
+            for o in options {
+                missing_key = MissingKey::from_option(o)
+                    .map_err(|_| format!("unrecognized goTemplateOptions entry {o:?}"))?;
+            }
+            Some(Env {
+                funcs: argo_funcs().clone(),
+                missing_key,
+                limits: limits.clone(),
+            })
         } else {
             None
         };
         Ok(Renderer {
             go,
+            budget: Budget::new(limits),
             cache: RefCell::new(HashMap::new()),
         })
+    }
+
+    /// Charges `steps` of generator work to the ApplicationSet's budget, so generators and
+    /// templates together stay within its time and step limits.
+    pub fn spend(&self, steps: u64) -> Result<(), String> {
+        self.budget.spend(steps).map_err(|e| e.to_string())
     }
 
     /// True in goTemplate mode.
@@ -49,7 +69,7 @@ impl Renderer {
     /// Prepares a parameter set for rendering.
     pub fn scope<'a>(&self, params: &'a Params) -> Scope<'a> {
         if self.go.is_some() {
-            Scope::Go(TValue::from_json(&Value::Object(params.clone())))
+            Scope::Go(GoValue::from_json(&Value::Object(params.clone())))
         } else {
             Scope::Fast(params)
         }
@@ -58,28 +78,29 @@ impl Renderer {
     /// Renders one string.
     pub fn render_str(&self, s: &str, scope: &Scope) -> Result<String, TemplateError> {
         match (scope, &self.go) {
-            (Scope::Go(data), Some(opts)) => {
+            (Scope::Go(data), Some(env)) => {
                 // Text without an action renders to itself; skip the parser.
                 if !s.contains("{{") {
                     return Ok(s.to_string());
                 }
-                let tmpl = self.parsed(s)?;
-                tmpl.execute(data, opts)
-                    .map_err(|e| TemplateError(format!("failed to execute go template {s}: {e}")))
+                let tmpl = self.parsed(s, env)?;
+                tmpl.execute(data, env, &self.budget).map_err(|e| {
+                    TemplateError(format!("failed to execute go template {}: {e}", shown(s)))
+                })
             }
             (Scope::Fast(params), _) => fasttemplate::render(s, params).map_err(TemplateError),
             (Scope::Go(_), None) => fasttemplate::render(s, &Params::new()).map_err(TemplateError),
         }
     }
 
-    fn parsed(&self, s: &str) -> Result<Rc<Template>, TemplateError> {
+    fn parsed(&self, s: &str, env: &Env) -> Result<Rc<Template>, TemplateError> {
         if let Some(t) = self.cache.borrow().get(s) {
             return Ok(t.clone());
         }
-        let t = Rc::new(
-            Template::parse(s)
-                .map_err(|e| TemplateError(format!("failed to parse template {s}: {e}")))?,
-        );
+        let t =
+            Rc::new(Template::parse(s, env).map_err(|e| {
+                TemplateError(format!("failed to parse template {}: {e}", shown(s)))
+            })?);
         self.cache.borrow_mut().insert(s.to_string(), t.clone());
         Ok(t)
     }
@@ -109,6 +130,20 @@ impl Renderer {
     }
 }
 
+/// The template text as error messages quote it: Argo CD prints it whole; a hostile template
+/// can be huge, so past a screenful it is cut.
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 400;
+    if s.len() <= MAX {
+        return s.into();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end]).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +155,7 @@ mod tests {
 
     #[test]
     fn fasttemplate_mode_renders_values_and_keys() {
-        let r = Renderer::new(false, &[]).unwrap();
+        let r = Renderer::new(false, &[], &Limits::default()).unwrap();
         let p = params(json!({"cluster": "prod"}));
         let out = r
             .render_value(
@@ -136,7 +171,7 @@ mod tests {
 
     #[test]
     fn gotemplate_mode_renders_with_go_semantics() {
-        let r = Renderer::new(true, &["missingkey=error".to_string()]).unwrap();
+        let r = Renderer::new(true, &["missingkey=error".to_string()], &Limits::default()).unwrap();
         let p = params(json!({"cluster": {"name": "Prod"}}));
         let scope = r.scope(&p);
         assert_eq!(

@@ -925,3 +925,112 @@ fn gotemplate_can_emit_literal_helm_braces() {
         "image: {{ .Values.tag }}"
     );
 }
+
+/// A list generator of `n` elements `{"i": "<k>"}`.
+fn numbered(n: usize) -> Value {
+    let elements: Vec<Value> = (0..n).map(|i| json!({"i": i.to_string()})).collect();
+    json!({"list": {"elements": elements}})
+}
+
+fn minimal_template(name: &str) -> Value {
+    json!({
+        "metadata": {"name": name},
+        "spec": {"project": "default", "source": {"repoURL": REPO, "path": "p"},
+                 "destination": {"server": "https://kubernetes.default.svc", "namespace": "x"}}
+    })
+}
+
+#[test]
+fn a_matrix_explosion_stops_at_the_parameter_set_limit() {
+    let start = std::time::Instant::now();
+    let err = expand_with(
+        appset(json!({
+            "goTemplate": true,
+            "generators": [{"matrix": {"generators": [numbered(2000), numbered(2000)]}}],
+            "template": minimal_template("app-{{.i}}")
+        })),
+        &sample_repo(),
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ApplicationSet demo: generator 0 (matrix): matrix generator produces more than 10000 parameter sets (limit 10000 per ApplicationSet)"
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn generators_are_capped_alone_and_together() {
+    let err = expand_with(
+        appset(json!({
+            "generators": [numbered(10_001)],
+            "template": minimal_template("app-{{i}}")
+        })),
+        &sample_repo(),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("list generator produces more than 10000 parameter sets"),
+        "{err}"
+    );
+    let err = expand_with(
+        appset(json!({
+            "generators": [numbered(6000), numbered(6000)],
+            "template": minimal_template("app-{{i}}")
+        })),
+        &sample_repo(),
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ApplicationSet demo generates more than 10000 Applications (limit 10000 per ApplicationSet)"
+    );
+}
+
+#[test]
+fn hostile_go_templates_fail_with_the_limit_they_hit() {
+    for (template, limit) in [
+        (
+            r#"{{printf "%99999d" 1}}"#,
+            "printf width or precision 99999 too large (limit 10000)",
+        ),
+        (
+            "{{until 999999999}}",
+            "list too long (limit 100000 elements)",
+        ),
+        (
+            r#"{{repeat 999999999 "x"}}"#,
+            "string value too large (limit 1 MiB)",
+        ),
+        (
+            "{{range until 100000}}{{range until 100000}}{{end}}{{end}}",
+            "too many range iterations (limit 100000)",
+        ),
+    ] {
+        let err = expand_with(
+            appset(json!({
+                "goTemplate": true,
+                "generators": [{"list": {"elements": [{"n": "a"}]}}],
+                "template": minimal_template(template)
+            })),
+            &sample_repo(),
+            &[],
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "ApplicationSet demo: generator 0 (list): failed to execute go template"
+            ) && text.contains(limit),
+            "{template}: {text}"
+        );
+    }
+}

@@ -161,6 +161,9 @@ fn directory_params(spec: &Spec, items: &[PathItem], cx: &GenCtx) -> Result<Vec<
         }
         append_values(spec.values, &mut params, cx, KIND)?;
         out.push(params);
+        if out.len() > super::MAX_PARAM_SETS {
+            return Err(super::too_many(KIND));
+        }
     }
     Ok(out)
 }
@@ -193,6 +196,9 @@ fn file_params(spec: &Spec, items: &[PathItem], cx: &GenCtx) -> Result<Vec<Param
             .map_err(|e| git_error(spec, format!("unable to process file '{file}': {e}")))?;
         for obj in objects {
             out.push(file_param_set(spec, file, obj, cx)?);
+            if out.len() > super::MAX_PARAM_SETS {
+                return Err(super::too_many(KIND));
+            }
         }
     }
     Ok(out)

@@ -14,6 +14,9 @@ pub fn generate(spec: &Value, cx: &GenCtx) -> Result<Vec<Params>, GenError> {
     match spec.get("elements") {
         None | Some(Value::Null) => {}
         Some(Value::Array(elements)) => {
+            if elements.len() > super::MAX_PARAM_SETS {
+                return Err(super::too_many(KIND));
+            }
             for (i, element) in elements.iter().enumerate() {
                 let obj = element.as_object().ok_or_else(|| {
                     GenError::invalid(KIND, format!("elements[{i}] is not a map"))

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Depth, GenCtx, child_params, deep_override};
+use super::{Depth, GenCtx, MAX_PARAM_SETS, child_params, deep_override, spend, too_many};
 use crate::apps::appset::error::GenError;
 use crate::apps::appset::params::{Params, go_sprint};
 
@@ -32,6 +32,11 @@ pub fn generate(spec: &Value, cx: &GenCtx, depth: Depth) -> Result<Vec<Params>, 
     for a in &first {
         let second =
             child_params(&children[1], Some(a), cx, depth, KIND).map_err(|e| e.within(KIND))?;
+        // Stop as soon as the product passes the limit, before building the rest of it.
+        if out.len() + second.len() > MAX_PARAM_SETS {
+            return Err(too_many(KIND));
+        }
+        spend(cx, KIND, second.len())?;
         for b in second {
             out.push(if cx.renderer.is_go() {
                 // Maps merge deeply; on a conflict the first child's value wins.

@@ -17,6 +17,30 @@ use super::render::Renderer;
 use super::selector::Selector;
 use super::{ClusterInfo, GitFiles};
 
+/// Most parameter sets one generator, and most Applications one ApplicationSet, may produce:
+/// far above real ApplicationSets (tens to hundreds), far below what a matrix of two large
+/// lists multiplies to (two lists of 10,000 would make 100,000,000).
+pub const MAX_PARAM_SETS: usize = 10_000;
+
+/// The error for a generator past [`MAX_PARAM_SETS`].
+pub fn too_many(kind: &str) -> GenError {
+    GenError::invalid(
+        kind,
+        format!(
+            "{kind} generator produces more than {MAX_PARAM_SETS} parameter sets (limit {MAX_PARAM_SETS} per ApplicationSet)"
+        ),
+    )
+}
+
+/// Pays for `n` parameter sets from the ApplicationSet's time and step budget, so generators
+/// that loop (a matrix rendering its second child once per set of the first) stay bounded
+/// like templates.
+pub fn spend(cx: &GenCtx, kind: &str, n: usize) -> Result<(), GenError> {
+    cx.renderer
+        .spend(n as u64)
+        .map_err(|e| GenError::invalid(kind, e))
+}
+
 /// What generators may read, and how the ApplicationSet renders.
 pub struct GenCtx<'a> {
     /// Repository contents for the git generator.
@@ -148,6 +172,9 @@ pub fn transform(
             "merge" => merge::generate(spec, cx, depth.deeper()),
             other => Err(GenError::invalid(other, "unsupported generator")),
         }?;
+        if params.len() > MAX_PARAM_SETS {
+            return Err(too_many(kind));
+        }
         let params = if selector_value.is_some() {
             params
                 .into_iter()
