@@ -15,7 +15,10 @@ mod tool;
 
 pub use directory::{DirectoryOptions, render_directory};
 pub use error::RenderError;
-pub use helm::{HelmInputs, render_helm};
+pub use helm::{
+    BuildEnv, Capabilities, ChartRef, Charts, DependencyCache, DiskRoot, HelmError, HelmInputs,
+    PulledChart, ValueFile, ValueFiles, ValueRoot, normalize_kube_version, render_helm,
+};
 pub use kustomize::render_kustomize;
 pub use kustomize_options::apply_kustomize_options;
 pub use manifest::{ParseError, parse_objects};
