@@ -11,10 +11,10 @@ use serde_json::Value;
 use super::application::{Application, ApplicationSource, SourceType};
 use super::appset::{self, ClusterInfo, ExpandContext, GitFiles};
 use crate::render::{
-    BuildEnv, Capabilities, ChartRef, Charts, DependencyCache, DirectoryOptions, DiskRoot,
-    HelmError, HelmInputs, Object, RenderError, Scopes, ValueFiles, ValueRoot,
-    apply_kustomize_options, normalize_kube_version, parse_objects, render_directory, render_helm,
-    render_kustomize,
+    BuildEnv, BuildOptions, Capabilities, ChartRef, Charts, DependencyCache, DirectoryOptions,
+    DiskRoot, HelmError, HelmInputs, KustomizeRun, Object, OptionsOrigin, RenderError, Scopes,
+    ValueFiles, ValueRoot, apply_kustomize_options, kustomize_writes, normalize_kube_version,
+    parse_objects, render_directory, render_helm, render_kustomize,
 };
 use crate::source::{
     EntryKind, Repo, RepoOrigin, RepoPath, RepoResolver, RepoView, ResolvedRepo, Snapshot,
@@ -138,6 +138,14 @@ pub enum TreeError {
         /// The repeated definition.
         second: Location,
     },
+    /// Argo CD settings the tree deploys (its `argocd-cm`) cannot be used.
+    #[error("{location}: argocd-cm: {message}")]
+    Settings {
+        /// Where the ConfigMap is.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
     /// Two different places define an app of the same name.
     #[error("duplicate app name {app:?}: defined at {first} and at {second}")]
     Duplicate {
@@ -200,6 +208,8 @@ pub struct Resolver<'a> {
     pub capabilities: Capabilities,
     /// `.Capabilities` for apps deployed elsewhere: the command line's only.
     pub other_capabilities: Capabilities,
+    /// `--kustomize-build-options`; without it, the tree's own `argocd-cm` decides.
+    pub kustomize_build_options: Option<BuildOptions>,
 }
 
 /// A manifest waiting to become an app: an Application or an ApplicationSet.
@@ -227,6 +237,45 @@ struct Rendered {
 impl Resolver<'_> {
     /// Resolves the tree under `root` (a file or folder of Application/ApplicationSet manifests).
     pub fn resolve(&self, root: &RepoPath) -> AppTree {
+        if let Some(options) = &self.kustomize_build_options {
+            return self.resolve_with(root, options);
+        }
+        // Argo CD reads `kustomize.buildOptions` from its argocd-cm, which the tree often
+        // deploys itself: when it does, and sets options, the tree is resolved again with them
+        // (checked first: they are the repository's, not the user's).
+        let first = self.resolve_with(root, &BuildOptions::default());
+        let (options, location) = match tree_build_options(&first) {
+            Ok(None) => return first,
+            Ok(Some(found)) => found,
+            Err(e) => {
+                let mut tree = first;
+                tree.errors.push(*e);
+                return tree;
+            }
+        };
+        let uses_kustomize = first.apps.iter().any(|a| {
+            a.error.is_some()
+                || a.sources
+                    .iter()
+                    .any(|s| s.source_type == Some(SourceType::Kustomize))
+        });
+        match BuildOptions::parse(&options, OptionsOrigin::Tree) {
+            Ok(o) if o.args().is_empty() || !uses_kustomize => first,
+            Ok(o) => self.resolve_with(root, &o),
+            Err(e) => {
+                let mut tree = first;
+                tree.errors.push(TreeError::Settings {
+                    location,
+                    message: format!(
+                        "kustomize.buildOptions: {e} (pass --kustomize-build-options to choose options yourself)"
+                    ),
+                });
+                tree
+            }
+        }
+    }
+
+    fn resolve_with(&self, root: &RepoPath, build: &BuildOptions) -> AppTree {
         let mut tree = AppTree::default();
         let views = ViewCache::default();
         let root_view = match views.get(self.local, self.snapshot) {
@@ -283,7 +332,7 @@ impl Resolver<'_> {
         while !level.is_empty() {
             let expanded = self.expand_appsets(level, &views, &mut tree.errors);
             let accepted = accept(expanded, &mut defined, &mut parents, &mut tree.errors);
-            let rendered = parallel_map(&accepted, |a| self.render_app(&a.app, &views));
+            let rendered = parallel_map(&accepted, |a| self.render_app(&a.app, &views, build));
             let mut next = Vec::new();
             for (acc, result) in accepted.into_iter().zip(rendered) {
                 let name = acc.app.metadata.name.clone();
@@ -412,7 +461,12 @@ impl Resolver<'_> {
     }
 
     /// Renders every source of one app; errors name the repo, revision and file.
-    fn render_app(&self, app: &Application, views: &ViewCache) -> Result<Rendered, String> {
+    fn render_app(
+        &self,
+        app: &Application,
+        views: &ViewCache,
+        build: &BuildOptions,
+    ) -> Result<Rendered, String> {
         let dest_ns = app
             .spec
             .destination
@@ -478,7 +532,7 @@ impl Resolver<'_> {
                 continue;
             }
             let (kind, rendered) = self
-                .render_source(app, source, view, &refs, dest_ns.as_deref())
+                .render_source(app, source, view, &refs, dest_ns.as_deref(), build)
                 .map_err(|e| format!("{at}: {e}"))?;
             infos.push(SourceInfo {
                 repo_url: source.repo_url.clone(),
@@ -575,6 +629,7 @@ impl Resolver<'_> {
         view: &RepoView,
         refs: &HashMap<String, RepoView>,
         dest_ns: Option<&str>,
+        build: &BuildOptions,
     ) -> Result<(SourceType, Vec<Object>), RenderError> {
         if source.plugin.is_some() {
             return Err(RenderError::Unsupported(
@@ -622,15 +677,34 @@ impl Resolver<'_> {
                 render_directory(view, &path, &opts)?
             }
             SourceType::Kustomize => {
-                match source
+                let how = KustomizeRun {
+                    options: build,
+                    offline: self.offline,
+                    capabilities: self.capabilities_for(app),
+                };
+                let options = source
                     .kustomize
                     .as_ref()
                     .and_then(Value::as_object)
-                    .filter(|o| !o.is_empty())
-                {
-                    // Argo CD edits a working copy; ours is private, so neither the user's work
-                    // tree nor the shared per-commit cache changes.
-                    Some(options) => {
+                    .filter(|o| !o.is_empty());
+                let shared = match options {
+                    Some(_) => None,
+                    None => Some(self.on_disk(view, &path)?),
+                };
+                let writes = match &shared {
+                    Some(root) => {
+                        kustomize_writes(root, &path.to_fs_path(root), path.as_str(), build)?
+                    }
+                    None => true,
+                };
+                match shared {
+                    Some(root) if !writes => {
+                        render_kustomize(&root, &path.to_fs_path(&root), path.as_str(), &how)?
+                    }
+                    // Argo CD edits a working copy, and kustomize's helm inflation writes the
+                    // charts into the tree; ours is private, so neither the user's work tree nor
+                    // the shared per-commit cache changes.
+                    _ => {
                         let copy = tempfile::Builder::new()
                             .prefix("kubectl-gitops-kustomize-")
                             .tempdir()
@@ -641,12 +715,10 @@ impl Resolver<'_> {
                         let root = copy.path().join("repo");
                         view.materialise(&RepoPath::root(), &root)?;
                         let dir = path.to_fs_path(&root);
-                        apply_kustomize_options(&dir, options)?;
-                        render_kustomize(&root, &dir, path.as_str())?
-                    }
-                    None => {
-                        let root = self.on_disk(view, &path)?;
-                        render_kustomize(&root, &path.to_fs_path(&root), path.as_str())?
+                        if let Some(options) = options {
+                            apply_kustomize_options(&dir, options)?;
+                        }
+                        render_kustomize(&root, &dir, path.as_str(), &how)?
                     }
                 }
             }
@@ -770,11 +842,7 @@ impl Resolver<'_> {
         }
         // The destination's capabilities, unless the app names its own (Argo CD's
         // `GetKubeVersionOrDefault` / `GetAPIVersionsOrDefault`).
-        let caps = if self.is_current_cluster(&app.spec.destination) {
-            &self.capabilities
-        } else {
-            &self.other_capabilities
-        };
+        let caps = self.capabilities_for(app);
         let kube_version =
             match helm.kube_version.as_deref().filter(|v| !v.is_empty()) {
                 Some(v) => {
@@ -815,6 +883,15 @@ impl Resolver<'_> {
             kube_version,
             api_versions,
         })
+    }
+
+    /// The capabilities of an app's destination.
+    fn capabilities_for(&self, app: &Application) -> &Capabilities {
+        if self.is_current_cluster(&app.spec.destination) {
+            &self.capabilities
+        } else {
+            &self.other_capabilities
+        }
     }
 
     /// Whether an app's destination is the current context's cluster (Argo CD's in-cluster):
@@ -889,6 +966,45 @@ fn ref_roots<'a>(
             (name.clone(), root)
         })
         .collect()
+}
+
+/// `kustomize.buildOptions` of the `argocd-cm` ConfigMaps the tree deploys, with where the
+/// first one is; an error when several disagree.
+fn tree_build_options(tree: &AppTree) -> Result<Option<(String, Location)>, Box<TreeError>> {
+    let mut found: Option<(String, Location)> = None;
+    for app in &tree.apps {
+        for o in &app.objects {
+            if o.kind != "ConfigMap" || o.group() != "" || o.name != "argocd-cm" {
+                continue;
+            }
+            let Some(value) = o.body.pointer("/data/kustomize.buildOptions") else {
+                continue;
+            };
+            let value = value.as_str().unwrap_or_default().to_string();
+            let location = locate_in(
+                Location {
+                    repo: String::new(),
+                    revision: String::new(),
+                    file: o.origin.file.clone(),
+                    doc: o.origin.doc,
+                },
+                &app.sources,
+            );
+            match &found {
+                Some((v, first)) if *v != value => {
+                    return Err(Box::new(TreeError::Settings {
+                        location,
+                        message: format!(
+                            "kustomize.buildOptions {value:?} differs from {v:?} at {first}; pass --kustomize-build-options"
+                        ),
+                    }));
+                }
+                Some(_) => {}
+                None => found = Some((value, location)),
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Accepts apps of a level in order: invalid manifests, cycles and duplicate names are errors.

@@ -9,7 +9,10 @@ use super::args::TreeArgs;
 use crate::apps::appset::ClusterInfo;
 use crate::apps::{AppTree, Resolver};
 use crate::cluster::{Catalog, Connection, KubeTarget, connect, load_kubeconfig};
-use crate::render::{Capabilities, Charts, DependencyCache, Scopes, normalize_kube_version};
+use crate::render::{
+    BuildOptions, Capabilities, Charts, DependencyCache, OptionsOrigin, Scopes,
+    normalize_kube_version,
+};
 use crate::source::{CacheDir, Repo, RepoMapping, RepoPath, RepoResolver, Snapshot, TreeCache};
 
 /// Files and folders tried, in order, when no ROOT is given (relative to the repo root).
@@ -129,6 +132,13 @@ pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliErr
         .clone()
         .unwrap_or_default()
         .overridden(kube_version.as_deref(), &args.api_versions);
+    let kustomize_build_options = match &args.kustomize_build_options {
+        Some(text) => Some(
+            BuildOptions::parse(text, OptionsOrigin::CommandLine)
+                .map_err(|e| CliError(format!("--kustomize-build-options: {e}")))?,
+        ),
+        None => None,
+    };
     let resolver = Resolver {
         local: &repo,
         snapshot,
@@ -143,6 +153,7 @@ pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliErr
         offline: args.offline,
         capabilities,
         other_capabilities,
+        kustomize_build_options,
     };
     let tree = resolver.resolve(&root);
     let mut remotes: Vec<String> = repo
