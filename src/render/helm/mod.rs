@@ -168,11 +168,27 @@ pub fn render_helm(
             what: format!("Helm chart {label}"),
         });
     }
-    match template::template(chart_dir, label, inputs) {
+    let rendered = match template::template(chart_dir, label, inputs) {
         Err(RenderError::ToolFailed { message, .. }) if deps::is_missing_dependency(&message) => {
             let built = deps.build(chart_dir, root, label)?;
             template::template(built.chart_dir(), label, inputs)
         }
         other => other,
-    }
+    };
+    rendered.map_err(|e| match e {
+        // Without a cluster (or flag) Helm assumes an old Kubernetes, which charts gated on
+        // `kubeVersion` refuse: say how to give the real one.
+        RenderError::ToolFailed { command, message }
+            if inputs.kube_version.is_none()
+                && message.contains("which is incompatible with Kubernetes") =>
+        {
+            RenderError::ToolFailed {
+                command,
+                message: format!(
+                    "{message} (no cluster answered, so Helm assumed its default version; pass --kube-version)"
+                ),
+            }
+        }
+        other => other,
+    })
 }
