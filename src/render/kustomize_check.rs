@@ -108,6 +108,13 @@ fn check_dir(
         };
         if target.is_dir() {
             check_dir(root, &target, seen, scan)?;
+        } else if !target.exists() && matches!(field.as_str(), "resources" | "bases" | "components")
+        {
+            // kustomize reads a base that is not on disk as a remote one
+            // (`github.com/org/repo//path?ref=v1` has no scheme) and fetches it.
+            scan.remote.push(format!(
+                "{shown}: {field} entry {reference:?} (not in the repository)"
+            ));
         }
     }
     let home = k
@@ -345,6 +352,25 @@ mod tests {
                 .to_string();
             assert!(e.contains(what), "{k}: {e}");
         }
+    }
+
+    #[test]
+    fn remote_bases_and_helm_charts_are_reported() {
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("repo");
+        write(
+            &root,
+            "k/kustomization.yaml",
+            "resources:\n- https://example.com/org/repo//base?ref=v1\n- github.com/org/repo/base?ref=v2\n- cm.yaml\nhelmCharts:\n- {name: demo, repo: https://charts.example.com, version: 1.0.0}\n",
+        );
+        write(&root, "k/cm.yaml", "{}\n");
+        let scan = check_kustomization_tree(&root, &root.join("k"), "k").unwrap();
+        assert_eq!(scan.remote.len(), 2, "{:?}", scan.remote);
+        assert_eq!(scan.helm_charts.len(), 1);
+        assert!(!scan.helm_charts[0].is_local());
+        write(&root, "k/charts/demo-1.0.0/demo/Chart.yaml", "name: demo\n");
+        let scan = check_kustomization_tree(&root, &root.join("k"), "k").unwrap();
+        assert!(scan.helm_charts[0].is_local());
     }
 
     #[test]
