@@ -591,6 +591,18 @@ impl Resolver<'_> {
             let pulled = self.charts.fetch(&chart, pass).map_err(context)?;
             return Ok(Opened::Chart(chart, pulled));
         }
+        if source
+            .repo_url
+            .trim()
+            .get(..6)
+            .is_some_and(|s| s.eq_ignore_ascii_case("oci://"))
+        {
+            return Err(format!(
+                "source {}: {} is an OCI artifact source (oci:// without chart), which is not supported; a Helm chart in an OCI registry needs chart: and targetRevision:",
+                index + 1,
+                redact_url(&source.repo_url)
+            ));
+        }
         let resolved = self
             .repos
             .resolve_url(&source.repo_url)
