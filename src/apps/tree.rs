@@ -253,14 +253,21 @@ impl Resolver<'_> {
                 return tree;
             }
         };
-        let uses_kustomize = first.apps.iter().any(|a| {
-            a.error.is_some()
-                || a.sources
-                    .iter()
-                    .any(|s| s.source_type == Some(SourceType::Kustomize))
-        });
+        // Resolving twice costs a second render of every app, so only when the options can
+        // change a result: an app that failed (a kustomization with helmCharts fails without
+        // --enable-helm), or an option that changes every kustomize build's output. The others
+        // the tree may set only matter with --enable-helm or restate kustomize's defaults.
+        let changes = |o: &BuildOptions| {
+            first.apps.iter().any(|a| a.error.is_some())
+                || (o.sets("--enable-managedby-label")
+                    && first.apps.iter().any(|a| {
+                        a.sources
+                            .iter()
+                            .any(|s| s.source_type == Some(SourceType::Kustomize))
+                    }))
+        };
         match BuildOptions::parse(&options, OptionsOrigin::Tree) {
-            Ok(o) if o.args().is_empty() || !uses_kustomize => first,
+            Ok(o) if !changes(&o) => first,
             Ok(o) => self.resolve_with(root, &o),
             Err(e) => {
                 let mut tree = first;
