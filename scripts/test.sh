@@ -16,7 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# helm (built by tools/build.sh with the control plane) renders Helm sources in the tests.
+# helm and distribution's registry (built by tools/build.sh with the control plane) render Helm
+# sources and serve OCI charts in the tests (the registry is started by the tests themselves).
 export PATH="${KGITOPS_K8S_BIN:-$HOME/.cache/kgitops-k8s/${K8S:-v1.33.13}}:$PATH"
 export KGITOPS_TEST_KUBECONFIG="${KGITOPS_TEST_DIR:-/dev/shm/kgitops-test}/kubeconfig"
 cargo fmt --all --check

@@ -189,16 +189,22 @@ pub fn kube_version(value: &str) -> Result<(), NameError> {
     }
 }
 
-/// An entry of Helm's `--api-versions`: `group/version` or `group/version/Kind`.
+/// An entry of Helm's `--api-versions`: `group/version`, `group/version/Kind`, or for the core
+/// group `version` and `version/Kind` (Argo CD passes all four forms from discovery).
 pub fn helm_api_version(value: &str) -> Result<(), NameError> {
-    let (gv, kind_part) = match value.matches('/').count() {
+    let ok = match value.matches('/').count() {
+        0 => api_version(value).is_ok(),
+        1 => {
+            let (first, second) = value.split_once('/').unwrap_or((value, ""));
+            api_version(value).is_ok() || (api_version(first).is_ok() && kind(second).is_ok())
+        }
         2 => {
             let (gv, k) = value.rsplit_once('/').unwrap_or((value, ""));
-            (gv, Some(k))
+            api_version(gv).is_ok() && kind(k).is_ok()
         }
-        _ => (value, None),
+        _ => false,
     };
-    if api_version(gv).is_ok() && kind_part.is_none_or(|k| kind(k).is_ok()) {
+    if ok {
         Ok(())
     } else {
         Err(err("apiVersions entry", value, Rule::ApiVersion))
@@ -281,6 +287,7 @@ mod tests {
         for ok in [
             "monitoring.coreos.com/v1",
             "v1",
+            "v1/Pod",
             "monitoring.coreos.com/v1/ServiceMonitor",
         ] {
             assert!(helm_api_version(ok).is_ok(), "{ok}");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kwok) and helm from the Go module proxy into a versioned cache under $HOME.
+# kube-scheduler, kwok), helm, and an OCI registry for the Helm chart tests from the Go module
+# proxy into a versioned cache under $HOME.
 # Idempotent: a binary already in the cache is not rebuilt. Each component lives in its own
 # helper module so that Go's version selection cannot raise one's dependencies for another.
 set -euo pipefail
@@ -10,6 +11,7 @@ STG="v0.${K8S#v1.}"              # k/k v1.X.Y pairs with staging modules v0.X.Y
 ETCD=${ETCD:-v3.6.16}
 KWOK=${KWOK:-v0.7.0}             # the last kwok built against k8s 0.33 and Go <= 1.26
 HELM=${HELM:-v3.22.0}            # renders Helm sources; not in the machine image
+REGISTRY=${REGISTRY:-v3.1.2}     # distribution's registry: serves OCI charts to the tests
 OUT=${KGITOPS_K8S_BIN:-$HOME/.cache/kgitops-k8s/$K8S}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -74,8 +76,18 @@ build_helm() {
   mv "$OUT/helm.tmp" "$OUT/helm"
 }
 
+build_registry() {
+  [ -x "$OUT/registry" ] && return
+  mkdir -p "$HERE/registry" && cd "$HERE/registry"
+  [ -f go.mod ] || { go mod init kgitops.invalid/registry-tool >/dev/null 2>&1; go get "github.com/distribution/distribution/v3@$REGISTRY"; }
+  log "building registry $REGISTRY"
+  go build -trimpath -ldflags=-s -o "$OUT/registry.tmp" github.com/distribution/distribution/v3/cmd/registry
+  mv "$OUT/registry.tmp" "$OUT/registry"
+}
+
 build_etcd
 build_k8s
 build_kwok
 build_helm
+build_registry
 log "control plane binaries ready in $OUT"

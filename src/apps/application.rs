@@ -152,7 +152,7 @@ pub struct DirectorySource {
     pub jsonnet: Option<Value>,
 }
 
-/// `source.helm`.
+/// `source.helm`: every field of Argo CD's `ApplicationSourceHelm`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HelmSource {
@@ -183,6 +183,15 @@ pub struct HelmSource {
     /// Leave out test hooks.
     #[serde(default)]
     pub skip_tests: bool,
+    /// Do not validate values against the chart's `values.schema.json`.
+    #[serde(default)]
+    pub skip_schema_validation: bool,
+    /// Send repository credentials to every domain a chart download redirects to.
+    #[serde(default)]
+    pub pass_credentials: bool,
+    /// Helm major version to render with (`v3`, or empty).
+    #[serde(default)]
+    pub version: Option<String>,
     /// A missing value file is not an error.
     #[serde(default)]
     pub ignore_missing_value_files: bool,

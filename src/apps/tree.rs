@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::application::{Application, ApplicationSource, SourceType};
 use super::appset::{self, ClusterInfo, ExpandContext, GitFiles};
 use crate::render::{
-    DirectoryOptions, HelmInputs, Object, RenderError, Scopes, apply_kustomize_options,
+    BuildEnv, BuildOptions, Capabilities, ChartRef, Charts, DependencyCache, DirectoryOptions,
+    DiskRoot, HelmError, HelmInputs, KustomizeRun, Object, OptionsOrigin, RenderError, Scopes,
+    ValueFiles, ValueRoot, apply_kustomize_options, kustomize_writes, normalize_kube_version,
     parse_objects, render_directory, render_helm, render_kustomize,
 };
 use crate::source::{
@@ -49,10 +51,13 @@ pub struct SourceInfo {
     pub repo_url: String,
     /// `path` (empty for the repo root).
     pub path: String,
-    /// The resolved revision: a full SHA, or `None` for the work tree.
+    /// The resolved revision: a full SHA, `None` for the work tree, or the exact chart version
+    /// for a chart from a chart repository.
     pub revision: Option<String>,
     /// How it was rendered (`None` for a `ref`-only source).
     pub source_type: Option<SourceType>,
+    /// The chart's name, for a chart from a chart repository.
+    pub chart: Option<String>,
 }
 
 /// One application of the tree.
@@ -133,6 +138,14 @@ pub enum TreeError {
         /// The repeated definition.
         second: Location,
     },
+    /// Argo CD settings the tree deploys (its `argocd-cm`) cannot be used.
+    #[error("{location}: argocd-cm: {message}")]
+    Settings {
+        /// Where the ConfigMap is.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
     /// Two different places define an app of the same name.
     #[error("duplicate app name {app:?}: defined at {first} and at {second}")]
     Duplicate {
@@ -184,6 +197,19 @@ pub struct Resolver<'a> {
     pub fallback_namespace: Option<String>,
     /// Clusters for the ApplicationSet cluster generator.
     pub clusters: Vec<ClusterInfo>,
+    /// Charts from chart repositories, pulled once and cached.
+    pub charts: &'a Charts,
+    /// Chart dependencies built by `helm dependency build`, cached.
+    pub helm_deps: &'a DependencyCache,
+    /// Never use the network (charts, dependencies and value files from URLs included).
+    pub offline: bool,
+    /// `.Capabilities` for apps deployed to the current context's cluster: its discovery when
+    /// it answered, with `--kube-version` / `--api-versions` on top.
+    pub capabilities: Capabilities,
+    /// `.Capabilities` for apps deployed elsewhere: the command line's only.
+    pub other_capabilities: Capabilities,
+    /// `--kustomize-build-options`; without it, the tree's own `argocd-cm` decides.
+    pub kustomize_build_options: Option<BuildOptions>,
 }
 
 /// A manifest waiting to become an app: an Application or an ApplicationSet.
@@ -211,6 +237,52 @@ struct Rendered {
 impl Resolver<'_> {
     /// Resolves the tree under `root` (a file or folder of Application/ApplicationSet manifests).
     pub fn resolve(&self, root: &RepoPath) -> AppTree {
+        if let Some(options) = &self.kustomize_build_options {
+            return self.resolve_with(root, options);
+        }
+        // Argo CD reads `kustomize.buildOptions` from its argocd-cm, which the tree often
+        // deploys itself: when it does, and sets options, the tree is resolved again with them
+        // (checked first: they are the repository's, not the user's).
+        let first = self.resolve_with(root, &BuildOptions::default());
+        let (options, location) = match tree_build_options(&first) {
+            Ok(None) => return first,
+            Ok(Some(found)) => found,
+            Err(e) => {
+                let mut tree = first;
+                tree.errors.push(*e);
+                return tree;
+            }
+        };
+        // Resolving twice costs a second render of every app, so only when the options can
+        // change a result: an app that failed (a kustomization with helmCharts fails without
+        // --enable-helm), or an option that changes every kustomize build's output. The others
+        // the tree may set only matter with --enable-helm or restate kustomize's defaults.
+        let changes = |o: &BuildOptions| {
+            first.apps.iter().any(|a| a.error.is_some())
+                || (o.sets("--enable-managedby-label")
+                    && first.apps.iter().any(|a| {
+                        a.sources
+                            .iter()
+                            .any(|s| s.source_type == Some(SourceType::Kustomize))
+                    }))
+        };
+        match BuildOptions::parse(&options, OptionsOrigin::Tree) {
+            Ok(o) if !changes(&o) => first,
+            Ok(o) => self.resolve_with(root, &o),
+            Err(e) => {
+                let mut tree = first;
+                tree.errors.push(TreeError::Settings {
+                    location,
+                    message: format!(
+                        "kustomize.buildOptions: {e} (pass --kustomize-build-options to choose options yourself)"
+                    ),
+                });
+                tree
+            }
+        }
+    }
+
+    fn resolve_with(&self, root: &RepoPath, build: &BuildOptions) -> AppTree {
         let mut tree = AppTree::default();
         let views = ViewCache::default();
         let root_view = match views.get(self.local, self.snapshot) {
@@ -267,7 +339,7 @@ impl Resolver<'_> {
         while !level.is_empty() {
             let expanded = self.expand_appsets(level, &views, &mut tree.errors);
             let accepted = accept(expanded, &mut defined, &mut parents, &mut tree.errors);
-            let rendered = parallel_map(&accepted, |a| self.render_app(&a.app, &views));
+            let rendered = parallel_map(&accepted, |a| self.render_app(&a.app, &views, build));
             let mut next = Vec::new();
             for (acc, result) in accepted.into_iter().zip(rendered) {
                 let name = acc.app.metadata.name.clone();
@@ -396,7 +468,12 @@ impl Resolver<'_> {
     }
 
     /// Renders every source of one app; errors name the repo, revision and file.
-    fn render_app(&self, app: &Application, views: &ViewCache) -> Result<Rendered, String> {
+    fn render_app(
+        &self,
+        app: &Application,
+        views: &ViewCache,
+        build: &BuildOptions,
+    ) -> Result<Rendered, String> {
         let dest_ns = app
             .spec
             .destination
@@ -417,15 +494,38 @@ impl Resolver<'_> {
         let mut refs: HashMap<String, RepoView> = HashMap::new();
         let mut opened = Vec::with_capacity(sources.len());
         for (i, source) in sources.iter().enumerate() {
-            let (resolved, view) = self.open_source(source, i, views)?;
-            if let Some(r) = &source.ref_name {
+            let o = self.open_source(source, i, views)?;
+            if let (Some(r), Opened::Git(_, view)) = (&source.ref_name, &o) {
                 refs.insert(r.clone(), view.clone());
             }
-            opened.push((resolved, view));
+            opened.push(o);
         }
         let mut infos = Vec::new();
         let mut objects: Vec<Object> = Vec::new();
-        for (source, (resolved, view)) in sources.iter().zip(&opened) {
+        for (source, o) in sources.iter().zip(&opened) {
+            let (resolved, view) = match o {
+                Opened::Git(resolved, view) => (resolved, view),
+                Opened::Chart(chart, pulled) => {
+                    let at = format!(
+                        "chart {:?} {} from {}",
+                        chart.chart,
+                        pulled.version,
+                        chart.repo.display()
+                    );
+                    let rendered = self
+                        .render_chart(app, source, chart, pulled, &refs, dest_ns.as_deref())
+                        .map_err(|e| format!("{at}: {e}"))?;
+                    infos.push(SourceInfo {
+                        repo_url: source.repo_url.clone(),
+                        path: String::new(),
+                        revision: Some(pulled.version.clone()),
+                        source_type: Some(SourceType::Helm),
+                        chart: Some(chart.chart.clone()),
+                    });
+                    objects.extend(rendered);
+                    continue;
+                }
+            };
             let at = format!("{} at {}", redact_url(&resolved.url), view.snapshot());
             let revision = view.snapshot().sha().map(|s| s.to_string());
             if source.ref_name.is_some() && source.path.is_none() {
@@ -434,17 +534,19 @@ impl Resolver<'_> {
                     path: String::new(),
                     revision,
                     source_type: None,
+                    chart: None,
                 });
                 continue;
             }
             let (kind, rendered) = self
-                .render_source(app, source, view, &refs, dest_ns.as_deref())
+                .render_source(app, source, view, &refs, dest_ns.as_deref(), build)
                 .map_err(|e| format!("{at}: {e}"))?;
             infos.push(SourceInfo {
                 repo_url: source.repo_url.clone(),
                 path: source.path.clone().unwrap_or_default(),
                 revision,
                 source_type: Some(kind),
+                chart: None,
             });
             objects.extend(rendered);
         }
@@ -476,13 +578,34 @@ impl Resolver<'_> {
         source: &ApplicationSource,
         index: usize,
         views: &ViewCache,
-    ) -> Result<(ResolvedRepo, RepoView), String> {
+    ) -> Result<Opened, String> {
         if source.repo_url.trim().is_empty() {
             return Err(format!("source {}: repoURL is missing", index + 1));
         }
-        if let Some(chart) = &source.chart {
+        if let Some(chart) = source.chart.as_deref().filter(|c| !c.trim().is_empty()) {
+            // A chart from a chart repository (Argo CD's `IsHelm`): pulled, or read from the
+            // chart cache.
+            let context = |e: HelmError| format!("source {}: {e}", index + 1);
+            if source.ref_name.is_some() {
+                return Err(format!(
+                    "source {}: a source cannot be both a chart (chart {chart:?}) and a ref",
+                    index + 1
+                ));
+            }
+            let chart = ChartRef::parse(&source.repo_url, chart, source.target_revision.as_deref())
+                .map_err(context)?;
+            let pass = source.helm.as_ref().is_some_and(|h| h.pass_credentials);
+            let pulled = self.charts.fetch(&chart, pass).map_err(context)?;
+            return Ok(Opened::Chart(chart, pulled));
+        }
+        if source
+            .repo_url
+            .trim()
+            .get(..6)
+            .is_some_and(|s| s.eq_ignore_ascii_case("oci://"))
+        {
             return Err(format!(
-                "source {}: Helm repository charts are not supported (chart {chart:?} from {}); vendor the chart into Git",
+                "source {}: {} is an OCI artifact source (oci:// without chart), which is not supported; a Helm chart in an OCI registry needs chart: and targetRevision:",
                 index + 1,
                 redact_url(&source.repo_url)
             ));
@@ -495,7 +618,7 @@ impl Resolver<'_> {
         let view = views
             .get(&resolved.repo, snapshot)
             .map_err(|e| e.to_string())?;
-        Ok((resolved, view))
+        Ok(Opened::Git(resolved, view))
     }
 
     /// The local repo is read at the evaluated revision (a coherent preview of a branch);
@@ -525,6 +648,7 @@ impl Resolver<'_> {
         view: &RepoView,
         refs: &HashMap<String, RepoView>,
         dest_ns: Option<&str>,
+        build: &BuildOptions,
     ) -> Result<(SourceType, Vec<Object>), RenderError> {
         if source.plugin.is_some() {
             return Err(RenderError::Unsupported(
@@ -572,15 +696,34 @@ impl Resolver<'_> {
                 render_directory(view, &path, &opts)?
             }
             SourceType::Kustomize => {
-                match source
+                let how = KustomizeRun {
+                    options: build,
+                    offline: self.offline,
+                    capabilities: self.capabilities_for(app),
+                };
+                let options = source
                     .kustomize
                     .as_ref()
                     .and_then(Value::as_object)
-                    .filter(|o| !o.is_empty())
-                {
-                    // Argo CD edits a working copy; ours is private, so neither the user's work
-                    // tree nor the shared per-commit cache changes.
-                    Some(options) => {
+                    .filter(|o| !o.is_empty());
+                let shared = match options {
+                    Some(_) => None,
+                    None => Some(self.on_disk(view, &path)?),
+                };
+                let writes = match &shared {
+                    Some(root) => {
+                        kustomize_writes(root, &path.to_fs_path(root), path.as_str(), build)?
+                    }
+                    None => true,
+                };
+                match shared {
+                    Some(root) if !writes => {
+                        render_kustomize(&root, &path.to_fs_path(&root), path.as_str(), &how)?
+                    }
+                    // Argo CD edits a working copy, and kustomize's helm inflation writes the
+                    // charts into the tree; ours is private, so neither the user's work tree nor
+                    // the shared per-commit cache changes.
+                    _ => {
                         let copy = tempfile::Builder::new()
                             .prefix("kubectl-gitops-kustomize-")
                             .tempdir()
@@ -591,20 +734,26 @@ impl Resolver<'_> {
                         let root = copy.path().join("repo");
                         view.materialise(&RepoPath::root(), &root)?;
                         let dir = path.to_fs_path(&root);
-                        apply_kustomize_options(&dir, options)?;
-                        render_kustomize(&root, &dir, path.as_str())?
-                    }
-                    None => {
-                        let root = self.on_disk(view, &path)?;
-                        render_kustomize(&root, &path.to_fs_path(&root), path.as_str())?
+                        if let Some(options) = options {
+                            apply_kustomize_options(&dir, options)?;
+                        }
+                        render_kustomize(&root, &dir, path.as_str(), &how)?
                     }
                 }
             }
             SourceType::Helm => {
                 let root = self.on_disk(view, &path)?;
                 let chart_dir = path.to_fs_path(&root);
-                let inputs = self.helm_inputs(app, source, view, &path, &root, refs, dest_ns)?;
-                render_helm(&chart_dir, path.as_str(), &inputs)?
+                let main = ViewRoot::new(self.trees, view.clone(), &source.repo_url);
+                let refs = ref_roots(self.trees, refs);
+                let revision = view
+                    .snapshot()
+                    .sha()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                let inputs =
+                    self.helm_inputs(app, source, &main, path.clone(), &refs, dest_ns, &revision)?;
+                render_helm(&chart_dir, &root, path.as_str(), &inputs, self.helm_deps)?
             }
         };
         Ok((kind, objects))
@@ -616,52 +765,87 @@ impl Resolver<'_> {
         Ok(self.trees.on_disk(view, path)?)
     }
 
-    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
+    /// Renders a chart pulled from a chart repository: the chart is the source's root (value
+    /// files resolve inside it, as in Argo CD), `$ref/...` files come from Git sources.
+    fn render_chart(
+        &self,
+        app: &Application,
+        source: &ApplicationSource,
+        chart: &ChartRef,
+        pulled: &crate::render::PulledChart,
+        refs: &HashMap<String, RepoView>,
+        dest_ns: Option<&str>,
+    ) -> Result<Vec<Object>, RenderError> {
+        let label = format!("{}@{}", chart.chart, pulled.version);
+        let main = DiskRoot {
+            dir: pulled.dir.clone(),
+            label: format!("chart {label}"),
+        };
+        let refs = ref_roots(self.trees, refs);
+        let inputs = self.helm_inputs(
+            app,
+            source,
+            &main,
+            RepoPath::root(),
+            &refs,
+            dest_ns,
+            &pulled.version,
+        )?;
+        render_helm(&pulled.dir, &pulled.dir, &label, &inputs, self.helm_deps)
+    }
+
+    /// The `helm template` inputs of one source, from its `helm:` block (every field of Argo
+    /// CD's `ApplicationSourceHelm` is honoured or refused) and the destination's capabilities.
+    #[allow(clippy::too_many_arguments)] // two call sites; a struct would only rename them
     fn helm_inputs(
         &self,
         app: &Application,
         source: &ApplicationSource,
-        view: &RepoView,
-        chart: &RepoPath,
-        root: &std::path::Path,
-        refs: &HashMap<String, RepoView>,
+        main: &dyn ValueRoot,
+        chart: RepoPath,
+        refs: &HashMap<String, Box<dyn ValueRoot + '_>>,
         dest_ns: Option<&str>,
+        revision: &str,
     ) -> Result<HelmInputs, RenderError> {
         let helm = source.helm.clone().unwrap_or_default();
-        // A value file is chart-relative, or `$ref/path` from the root of a `ref` source.
-        let locate = |file: &str| -> Result<Option<std::path::PathBuf>, RenderError> {
-            let (view, base, rel) = match file.strip_prefix('$') {
-                Some(rest) => {
-                    let (name, rel) = rest.split_once('/').unwrap_or((rest, ""));
-                    let view = refs.get(name).ok_or_else(|| {
-                        RenderError::Unsupported(format!(
-                            "value file {file:?}: no source has ref {name:?}"
-                        ))
-                    })?;
-                    let rel = RepoPath::new(rel)?;
-                    (view.clone(), self.on_disk(view, &rel)?, rel)
-                }
-                None => (view.clone(), root.to_path_buf(), chart.join(file)?),
-            };
-            match view.kind(&rel)? {
-                Some(EntryKind::Dir) | None => Ok(None),
-                Some(_) => Ok(Some(rel.to_fs_path(&base))),
+        // Argo CD's `NewCmd`: only Helm 3 exists.
+        if let Some(v) = helm.version.as_deref().filter(|v| !v.is_empty())
+            && v != "v3"
+        {
+            return Err(HelmError::Field {
+                field: "version",
+                reason: format!("helm version {v:?} is not supported (only v3)"),
             }
-        };
-        let mut value_files = Vec::new();
-        for f in &helm.value_files {
-            match locate(f)? {
-                Some(p) => value_files.push(p),
-                None if helm.ignore_missing_value_files => {}
-                None => {
-                    return Err(RenderError::MissingPath {
-                        path: f.clone(),
-                        repo: redact_url(&source.repo_url),
-                        revision: view.snapshot().to_string(),
-                    });
-                }
-            }
+            .into());
         }
+        let namespace = helm
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .or(dest_ns.map(String::from));
+        let env = BuildEnv::new(
+            &app.metadata.name,
+            dest_ns.unwrap_or_default(),
+            if app.spec.project.is_empty() {
+                "default"
+            } else {
+                &app.spec.project
+            },
+            revision,
+            &source.repo_url,
+            source.path.as_deref().unwrap_or_default(),
+            source.target_revision.as_deref().unwrap_or_default(),
+        );
+        let ref_views: HashMap<String, &dyn ValueRoot> =
+            refs.iter().map(|(k, v)| (k.clone(), v.as_ref())).collect();
+        let files = ValueFiles {
+            main,
+            chart,
+            refs: &ref_views,
+            env: &env,
+            offline: self.offline,
+        };
+        let value_files = files.value_files(&helm.value_files, helm.ignore_missing_value_files)?;
         let values = match (&helm.values_object, &helm.values) {
             (Some(obj), _) => Some(obj.clone()),
             (None, Some(text)) if !text.trim().is_empty() => {
@@ -673,38 +857,173 @@ impl Resolver<'_> {
         };
         let mut file_parameters = Vec::new();
         for p in &helm.file_parameters {
-            let path = locate(&p.path)?.ok_or_else(|| RenderError::MissingPath {
-                path: p.path.clone(),
-                repo: redact_url(&source.repo_url),
-                revision: view.snapshot().to_string(),
-            })?;
-            file_parameters.push((p.name.clone(), path));
+            file_parameters.push((p.name.clone(), files.file_parameter(&p.path)?));
         }
+        // The destination's capabilities, unless the app names its own (Argo CD's
+        // `GetKubeVersionOrDefault` / `GetAPIVersionsOrDefault`).
+        let caps = self.capabilities_for(app);
+        let kube_version =
+            match helm.kube_version.as_deref().filter(|v| !v.is_empty()) {
+                Some(v) => {
+                    let invalid = |reason: String| HelmError::Field {
+                        field: "kubeVersion",
+                        reason,
+                    };
+                    crate::names::kube_version(v).map_err(|e| invalid(e.to_string()))?;
+                    Some(normalize_kube_version(v).ok_or_else(|| {
+                        invalid(format!("could not parse Kubernetes version {v:?}"))
+                    })?)
+                }
+                None => caps.kube_version.clone(),
+            };
+        let api_versions = if helm.api_versions.is_empty() {
+            caps.api_versions.clone()
+        } else {
+            helm.api_versions.clone()
+        };
         Ok(HelmInputs {
             release: helm
                 .release_name
                 .clone()
                 .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| app.metadata.name.clone()),
-            namespace: helm
-                .namespace
-                .clone()
-                .filter(|n| !n.is_empty())
-                .or(dest_ns.map(String::from)),
+            namespace,
             value_files,
             values,
             parameters: helm
                 .parameters
                 .iter()
-                .map(|p| (p.name.clone(), p.value.clone(), p.force_string))
+                .map(|p| (p.name.clone(), env.substitute(&p.value), p.force_string))
                 .collect(),
             file_parameters,
             skip_crds: helm.skip_crds,
             skip_tests: helm.skip_tests,
-            kube_version: helm.kube_version.clone(),
-            api_versions: helm.api_versions.clone(),
+            skip_schema_validation: helm.skip_schema_validation,
+            kube_version,
+            api_versions,
         })
     }
+
+    /// The capabilities of an app's destination.
+    fn capabilities_for(&self, app: &Application) -> &Capabilities {
+        if self.is_current_cluster(&app.spec.destination) {
+            &self.capabilities
+        } else {
+            &self.other_capabilities
+        }
+    }
+
+    /// Whether an app's destination is the current context's cluster (Argo CD's in-cluster):
+    /// anything that does not name another context's cluster.
+    fn is_current_cluster(&self, d: &super::application::Destination) -> bool {
+        let others = self.clusters.iter().skip(1);
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        !others
+            .clone()
+            .any(|c| d.name.as_deref() == Some(c.name.as_str()))
+            && !others
+                .clone()
+                .any(|c| d.server.as_deref().is_some_and(|s| same(s, &c.server)))
+    }
+}
+
+/// How an app's source was opened.
+enum Opened {
+    /// A Git repository at a snapshot.
+    Git(ResolvedRepo, RepoView),
+    /// A chart from a chart repository, on disk in the chart cache.
+    Chart(ChartRef, crate::render::PulledChart),
+}
+
+/// A repository at a snapshot as a root for value files, read through its checked copy on disk.
+struct ViewRoot<'a> {
+    trees: &'a TreeCache,
+    view: RepoView,
+    label: String,
+}
+
+impl<'a> ViewRoot<'a> {
+    fn new(trees: &'a TreeCache, view: RepoView, url: &str) -> ViewRoot<'a> {
+        let label = format!("{} at {}", redact_url(url), view.snapshot());
+        ViewRoot { trees, view, label }
+    }
+}
+
+impl ValueRoot for ViewRoot<'_> {
+    fn file(&self, rel: &RepoPath) -> Result<Option<std::path::PathBuf>, RenderError> {
+        match self.view.kind(rel)? {
+            Some(EntryKind::Dir) | None => Ok(None),
+            Some(_) => Ok(Some(rel.to_fs_path(&self.trees.on_disk(&self.view, rel)?))),
+        }
+    }
+
+    fn files_under(&self, dir: &RepoPath) -> Result<Vec<RepoPath>, RenderError> {
+        match self.view.kind(dir)? {
+            Some(EntryKind::Dir) => Ok(self.view.walk_files(dir)?),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+}
+
+/// The `ref` sources of an app as value roots.
+fn ref_roots<'a>(
+    trees: &'a TreeCache,
+    refs: &HashMap<String, RepoView>,
+) -> HashMap<String, Box<dyn ValueRoot + 'a>> {
+    refs.iter()
+        .map(|(name, view)| {
+            let label = format!("source with ref {name} at {}", view.snapshot());
+            let root: Box<dyn ValueRoot + 'a> = Box::new(ViewRoot {
+                trees,
+                view: view.clone(),
+                label,
+            });
+            (name.clone(), root)
+        })
+        .collect()
+}
+
+/// `kustomize.buildOptions` of the `argocd-cm` ConfigMaps the tree deploys, with where the
+/// first one is; an error when several disagree.
+fn tree_build_options(tree: &AppTree) -> Result<Option<(String, Location)>, Box<TreeError>> {
+    let mut found: Option<(String, Location)> = None;
+    for app in &tree.apps {
+        for o in &app.objects {
+            if o.kind != "ConfigMap" || o.group() != "" || o.name != "argocd-cm" {
+                continue;
+            }
+            let Some(value) = o.body.pointer("/data/kustomize.buildOptions") else {
+                continue;
+            };
+            let value = value.as_str().unwrap_or_default().to_string();
+            let location = locate_in(
+                Location {
+                    repo: String::new(),
+                    revision: String::new(),
+                    file: o.origin.file.clone(),
+                    doc: o.origin.doc,
+                },
+                &app.sources,
+            );
+            match &found {
+                Some((v, first)) if *v != value => {
+                    return Err(Box::new(TreeError::Settings {
+                        location,
+                        message: format!(
+                            "kustomize.buildOptions {value:?} differs from {v:?} at {first}; pass --kustomize-build-options"
+                        ),
+                    }));
+                }
+                Some(_) => {}
+                None => found = Some((value, location)),
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Accepts apps of a level in order: invalid manifests, cycles and duplicate names are errors.
@@ -779,9 +1098,10 @@ fn accept(
 fn locate_in(mut location: Location, sources: &[SourceInfo]) -> Location {
     if let Some(s) = sources.iter().find(|s| s.source_type.is_some()) {
         location.repo = redact_url(&s.repo_url);
-        location.revision = match &s.revision {
-            Some(sha) => format!("commit {}", &sha[..sha.len().min(7)]),
-            None => Snapshot::WorkTree.to_string(),
+        location.revision = match (&s.chart, &s.revision) {
+            (Some(chart), Some(version)) => format!("chart {chart} {version}"),
+            (_, Some(sha)) => format!("commit {}", &sha[..sha.len().min(7)]),
+            (_, None) => Snapshot::WorkTree.to_string(),
         };
     }
     location

@@ -115,9 +115,26 @@ pub struct TreeArgs {
     /// Read the repository URL from a local repository (repeatable).
     #[arg(long, value_name = "URL=PATH")]
     pub repo_map: Vec<String>,
-    /// Never fetch: a repository neither local, mapped nor cached is an error.
+    /// Never fetch: a repository, chart or chart dependency neither local, mapped nor cached is
+    /// an error.
     #[arg(long)]
     pub offline: bool,
+    /// Kubernetes version Helm charts see (`.Capabilities.KubeVersion`), instead of the
+    /// cluster's; an app's helm.kubeVersion still wins.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// API versions Helm charts see in `.Capabilities.APIVersions` (GROUP/VERSION or
+    /// GROUP/VERSION/KIND), added to the cluster's (repeatable, or comma-separated).
+    #[arg(long, value_name = "GROUP/VERSION[/KIND]", value_delimiter = ',')]
+    pub api_versions: Vec<String>,
+    /// OCI registry (HOST[:PORT]) reached over plain HTTP, like helm's --plain-http
+    /// (repeatable; for local registries).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub plain_http_registry: Vec<String>,
+    /// Options for every `kustomize build`, as Argo CD's argocd-cm `kustomize.buildOptions`
+    /// (e.g. "--enable-helm"); without it, the value of an argocd-cm ConfigMap in the tree.
+    #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
+    pub kustomize_build_options: Option<String>,
 }
 
 /// Arguments of `tree`.

@@ -35,6 +35,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
                 let catalog = Catalog::discover(&conn).await?;
                 let mut facts = ClusterFacts::from_kubeconfig(&target);
                 facts.learn(&conn, &catalog);
+                facts.learn_server_version(&conn).await;
                 let resolved = resolve(&args.tree, &facts)?;
                 check_apps(&resolved.tree, &args.apps)?;
                 let mut clusters = Clusters::from_session(&target, conn, catalog);

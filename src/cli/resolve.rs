@@ -9,7 +9,10 @@ use super::args::TreeArgs;
 use crate::apps::appset::ClusterInfo;
 use crate::apps::{AppTree, Resolver};
 use crate::cluster::{Catalog, Connection, KubeTarget, connect, load_kubeconfig};
-use crate::render::Scopes;
+use crate::render::{
+    BuildOptions, Capabilities, Charts, DependencyCache, OptionsOrigin, Scopes,
+    normalize_kube_version,
+};
 use crate::source::{CacheDir, Repo, RepoMapping, RepoPath, RepoResolver, Snapshot, TreeCache};
 
 /// Files and folders tried, in order, when no ROOT is given (relative to the repo root).
@@ -102,7 +105,40 @@ pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliErr
         std::sync::Arc::clone(&cache),
         args.offline,
     );
-    let trees = TreeCache::new(cache);
+    let trees = TreeCache::new(std::sync::Arc::clone(&cache));
+    let plain_http = plain_http_registries(&args.plain_http_registry)?;
+    let charts = Charts::new(
+        std::sync::Arc::clone(&cache),
+        args.offline,
+        plain_http.clone(),
+    );
+    let helm_deps = DependencyCache::new(cache, args.offline, plain_http);
+    // The command line stands in for the cluster, or adds to what it said.
+    let kube_version = match &args.kube_version {
+        Some(v) => Some(normalize_kube_version(v).ok_or_else(|| {
+            CliError(format!(
+                "--kube-version {v:?} is not a Kubernetes version (e.g. 1.33 or v1.33.2)"
+            ))
+        })?),
+        None => None,
+    };
+    for v in &args.api_versions {
+        crate::names::helm_api_version(v).map_err(|e| CliError(format!("--api-versions: {e}")))?;
+    }
+    let other_capabilities =
+        Capabilities::default().overridden(kube_version.as_deref(), &args.api_versions);
+    let capabilities = facts
+        .capabilities
+        .clone()
+        .unwrap_or_default()
+        .overridden(kube_version.as_deref(), &args.api_versions);
+    let kustomize_build_options = match &args.kustomize_build_options {
+        Some(text) => Some(
+            BuildOptions::parse(text, OptionsOrigin::CommandLine)
+                .map_err(|e| CliError(format!("--kustomize-build-options: {e}")))?,
+        ),
+        None => None,
+    };
     let resolver = Resolver {
         local: &repo,
         snapshot,
@@ -112,6 +148,12 @@ pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliErr
         scopes: facts.scopes.clone(),
         fallback_namespace: Some(facts.namespace.clone()),
         clusters: facts.clusters.clone(),
+        charts: &charts,
+        helm_deps: &helm_deps,
+        offline: args.offline,
+        capabilities,
+        other_capabilities,
+        kustomize_build_options,
     };
     let tree = resolver.resolve(&root);
     let mut remotes: Vec<String> = repo
@@ -132,12 +174,34 @@ pub fn resolve(args: &TreeArgs, facts: &ClusterFacts) -> Result<Resolved, CliErr
     })
 }
 
+/// `--plain-http-registry` values: `host` or `host:port`, nothing else.
+fn plain_http_registries(values: &[String]) -> Result<Vec<String>, CliError> {
+    values
+        .iter()
+        .map(|v| {
+            let ok = !v.is_empty()
+                && !v.starts_with(['-', '.', ':'])
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+            if ok {
+                Ok(v.to_ascii_lowercase())
+            } else {
+                Err(CliError(format!(
+                    "--plain-http-registry {v:?} is not HOST or HOST:PORT"
+                )))
+            }
+        })
+        .collect()
+}
+
 /// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs
 /// no cluster: every fact has an offline default.
 pub struct ClusterFacts {
     scopes: Scopes,
     namespace: String,
     clusters: Vec<ClusterInfo>,
+    /// The current context's cluster as Helm charts see it, when it answered.
+    capabilities: Option<Capabilities>,
 }
 
 impl ClusterFacts {
@@ -156,19 +220,39 @@ impl ClusterFacts {
             };
             // A cluster that does not answer quickly is treated as absent: render works offline.
             let timeout = std::time::Duration::from_secs(3);
-            if let Ok(Ok(catalog)) = tokio::time::timeout(timeout, Catalog::discover(&conn)).await {
+            let both = async { tokio::join!(Catalog::discover(&conn), conn.server_version()) };
+            if let Ok((Ok(catalog), version)) = tokio::time::timeout(timeout, both).await {
                 facts.learn(&conn, &catalog);
+                facts.learn_version(version.ok());
             }
         });
         facts
     }
 
-    /// Takes the namespace and kind scopes from a connection and its (one) discovery.
+    /// Takes the namespace, kind scopes and API versions from a connection and its (one)
+    /// discovery.
     pub fn learn(&mut self, conn: &Connection, catalog: &Catalog) {
         self.namespace = conn.namespace.clone();
         for k in catalog.kind_scopes() {
             self.scopes.insert(&k.group, &k.kind, k.namespaced);
         }
+        let version = self.capabilities.take().and_then(|c| c.kube_version);
+        let mut caps = Capabilities::from_discovery(None, catalog.group_version_kinds());
+        caps.kube_version = version;
+        self.capabilities = Some(caps);
+    }
+
+    /// Takes the server's version (`/version`) for Helm's `.Capabilities.KubeVersion`.
+    pub fn learn_version(&mut self, info: Option<k8s_openapi::apimachinery::pkg::version::Info>) {
+        let version = info.and_then(|i| normalize_kube_version(&i.git_version));
+        self.capabilities
+            .get_or_insert_with(Capabilities::default)
+            .kube_version = version;
+    }
+
+    /// Asks the server for its version (one request) and takes it, as `learn_version` does.
+    pub async fn learn_server_version(&mut self, conn: &Connection) {
+        self.learn_version(conn.server_version().await.ok());
     }
 
     /// What the kubeconfig alone says: contexts as clusters, `-n` as namespace. No requests.
@@ -181,6 +265,7 @@ impl ClusterFacts {
                 server: "https://kubernetes.default.svc".into(),
                 labels: Default::default(),
             }],
+            capabilities: None,
         };
         let Ok(loaded) = load_kubeconfig(target.kubeconfig.as_deref()) else {
             return facts;

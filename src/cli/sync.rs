@@ -25,6 +25,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
         let catalog = Catalog::discover(&conn).await?;
         let mut facts = ClusterFacts::from_kubeconfig(&target);
         facts.learn(&conn, &catalog);
+        facts.learn_server_version(&conn).await;
         // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
         let mut tree_args = args.tree.clone();
         let named_revision = tree_args.revision.is_some();

@@ -66,6 +66,9 @@ fn source_column(sources: &[SourceInfo]) -> String {
         .iter()
         .filter(|s| s.source_type.is_some())
         .map(|s| {
+            if let (Some(chart), Some(version)) = (&s.chart, &s.revision) {
+                return format!("{chart}@{version}");
+            }
             let rev = s
                 .revision
                 .as_deref()
@@ -172,6 +175,7 @@ pub fn to_json(tree: &AppTree) -> Value {
                     "repoURL": crate::source::redact_url(&s.repo_url),
                     "path": s.path,
                     "revision": s.revision,
+                    "chart": s.chart,
                     "type": s.source_type.map(|t| t.to_string()),
                 })).collect::<Vec<_>>(),
                 "objects": app.objects.len(),

@@ -86,6 +86,13 @@ impl Catalog {
             .map(|(r, n)| (r, *n))
     }
 
+    /// Every served group, version and kind (Helm's `.Capabilities.APIVersions` are made of them).
+    pub fn group_version_kinds(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.by_gvk
+            .keys()
+            .map(|(g, v, k)| (g.as_str(), v.as_str(), k.as_str()))
+    }
+
     /// Every served kind with its scope, once per group and kind.
     pub fn kind_scopes(&self) -> Vec<KindScope> {
         let mut out: Vec<KindScope> = self

@@ -12,6 +12,9 @@ pub enum RenderError {
     /// A manifest file is malformed.
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// A Helm source (chart reference, value file, dependency) is not usable.
+    #[error(transparent)]
+    Helm(#[from] super::helm::HelmError),
     /// The source uses something this tool does not render.
     #[error("{0}")]
     Unsupported(String),

@@ -18,18 +18,70 @@ use super::error::RenderError;
 /// The names kustomize looks for, in its order.
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// What a checked kustomization tree needs from outside the repository.
+#[derive(Debug, Default)]
+pub struct KustomizeScan {
+    /// Remote references (URLs kustomize fetches), as `file: field entry "reference"`.
+    pub remote: Vec<String>,
+    /// `helmCharts` entries, which kustomize inflates with `helm` under `--enable-helm`.
+    pub helm_charts: Vec<HelmChartEntry>,
+}
+
+/// One `helmCharts` entry of a kustomization.
+#[derive(Debug)]
+pub struct HelmChartEntry {
+    /// The kustomization file, relative to the repository.
+    pub file: String,
+    /// Where kustomize keeps the chart: `helmGlobals.chartHome`, default `charts`, resolved.
+    pub chart_home: PathBuf,
+    /// `name`.
+    pub name: String,
+    /// `version`, if any.
+    pub version: Option<String>,
+    /// `repo`, if any (kustomize pulls the chart from it when it is not in `chart_home`).
+    pub repo: Option<String>,
+}
+
+impl HelmChartEntry {
+    /// Whether the chart is already in its chart home, where kustomize looks before pulling:
+    /// `<home>/<name>-<version>/<name>` for a versioned entry, `<home>/<name>` otherwise.
+    pub fn is_local(&self) -> bool {
+        let versioned = self.version.as_ref().map(|v| {
+            self.chart_home
+                .join(format!("{}-{v}", self.name))
+                .join(&self.name)
+        });
+        versioned
+            .iter()
+            .chain(std::iter::once(&self.chart_home.join(&self.name)))
+            .any(|p| p.join("Chart.yaml").is_file())
+    }
+}
+
 /// Checks the kustomization in `dir` and every kustomization it reaches; `root` is the
-/// repository's directory on disk. `label` names the source in messages.
-pub fn check_kustomization_tree(root: &Path, dir: &Path, label: &str) -> Result<(), RenderError> {
+/// repository's directory on disk. `label` names the source in messages. Returns what the tree
+/// would fetch or inflate, for `--offline` and `--enable-helm`.
+pub fn check_kustomization_tree(
+    root: &Path,
+    dir: &Path,
+    label: &str,
+) -> Result<KustomizeScan, RenderError> {
     let root = root.canonicalize().map_err(|e| RenderError::Io {
         what: format!("kustomization {label}"),
         source: e,
     })?;
     let mut seen = HashSet::new();
-    check_dir(&root, dir, &mut seen)
+    let mut scan = KustomizeScan::default();
+    check_dir(&root, dir, &mut seen, &mut scan)?;
+    Ok(scan)
 }
 
-fn check_dir(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>) -> Result<(), RenderError> {
+fn check_dir(
+    root: &Path,
+    dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+    scan: &mut KustomizeScan,
+) -> Result<(), RenderError> {
     let Some(file) = KUSTOMIZATION_FILES
         .iter()
         .map(|n| dir.join(n))
@@ -50,11 +102,39 @@ fn check_dir(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>) -> Result<(),
         .map_err(|e| RenderError::Unsupported(format!("{shown}: invalid YAML: {e}")))?;
     for (field, reference) in references(&k) {
         let Some(target) = local_target(root, dir, &reference, &shown, &field)? else {
+            scan.remote
+                .push(format!("{shown}: {field} entry {reference:?}"));
             continue;
         };
         if target.is_dir() {
-            check_dir(root, &target, seen)?;
+            check_dir(root, &target, seen, scan)?;
+        } else if !target.exists() && matches!(field.as_str(), "resources" | "bases" | "components")
+        {
+            // kustomize reads a base that is not on disk as a remote one
+            // (`github.com/org/repo//path?ref=v1` has no scheme) and fetches it.
+            scan.remote.push(format!(
+                "{shown}: {field} entry {reference:?} (not in the repository)"
+            ));
         }
+    }
+    let home = k
+        .pointer("/helmGlobals/chartHome")
+        .and_then(Value::as_str)
+        .unwrap_or("charts");
+    for item in k
+        .get("helmCharts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let text = |f: &str| item.get(f).and_then(Value::as_str).map(String::from);
+        scan.helm_charts.push(HelmChartEntry {
+            file: shown.clone(),
+            chart_home: dir.join(home),
+            name: text("name").unwrap_or_default(),
+            version: text("version").filter(|v| !v.is_empty()),
+            repo: text("repo").filter(|r| !r.is_empty()),
+        });
     }
     Ok(())
 }
@@ -272,6 +352,25 @@ mod tests {
                 .to_string();
             assert!(e.contains(what), "{k}: {e}");
         }
+    }
+
+    #[test]
+    fn remote_bases_and_helm_charts_are_reported() {
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("repo");
+        write(
+            &root,
+            "k/kustomization.yaml",
+            "resources:\n- https://example.com/org/repo//base?ref=v1\n- github.com/org/repo/base?ref=v2\n- cm.yaml\nhelmCharts:\n- {name: demo, repo: https://charts.example.com, version: 1.0.0}\n",
+        );
+        write(&root, "k/cm.yaml", "{}\n");
+        let scan = check_kustomization_tree(&root, &root.join("k"), "k").unwrap();
+        assert_eq!(scan.remote.len(), 2, "{:?}", scan.remote);
+        assert_eq!(scan.helm_charts.len(), 1);
+        assert!(!scan.helm_charts[0].is_local());
+        write(&root, "k/charts/demo-1.0.0/demo/Chart.yaml", "name: demo\n");
+        let scan = check_kustomization_tree(&root, &root.join("k"), "k").unwrap();
+        assert!(scan.helm_charts[0].is_local());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod directory;
 mod error;
 mod helm;
 mod kustomize;
+mod kustomize_build;
 mod kustomize_check;
 mod kustomize_options;
 mod manifest;
@@ -15,8 +16,12 @@ mod tool;
 
 pub use directory::{DirectoryOptions, render_directory};
 pub use error::RenderError;
-pub use helm::{HelmInputs, render_helm};
-pub use kustomize::render_kustomize;
+pub use helm::{
+    BuildEnv, Capabilities, ChartRef, Charts, DependencyCache, DiskRoot, HelmError, HelmInputs,
+    PulledChart, ValueFile, ValueFiles, ValueRoot, normalize_kube_version, render_helm,
+};
+pub use kustomize::{KustomizeRun, kustomize_writes, render_kustomize};
+pub use kustomize_build::{BuildOptionError, BuildOptions, OptionsOrigin};
 pub use kustomize_options::apply_kustomize_options;
 pub use manifest::{ParseError, parse_objects};
 pub use object::{ManifestError, Object, Origin};

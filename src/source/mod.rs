@@ -7,10 +7,12 @@
 //! - [`RepoPath`] is the only path type the readers accept: manifest paths can't leave the repo,
 //!   and symlinks are followed only while they stay inside it.
 //! - [`RepoResolver`] maps an Application's repoURL to the local repo, a `--repo-map` entry or a
-//!   bare clone in the cache; [`TreeCache`] puts commit trees on disk for kustomize and helm.
+//!   bare clone in the cache; [`TreeCache`] puts commit trees on disk for kustomize and helm;
+//!   [`CacheEntries`] keeps charts pulled from chart repositories and built chart dependencies.
 
 mod cache;
 mod commit;
+mod entries;
 mod error;
 mod fetch;
 mod path;
@@ -28,6 +30,7 @@ mod worktree;
 mod testutil;
 
 pub use cache::{CacheDir, TreeCache, default_cache_dir};
+pub use entries::{CacheEntries, Staging};
 pub use error::{Result, SourceError};
 pub use path::RepoPath;
 pub use repo::Repo;

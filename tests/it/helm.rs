@@ -101,3 +101,85 @@ fn helm_missing_is_a_clear_error() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn helm_block_fields_are_honoured_or_refused() {
+    let repo = GitRepo::new();
+    repo.git(&["remote", "add", "origin", URL]);
+    repo.write("charts/strict/Chart.yaml", "apiVersion: v2\nname: strict\nversion: 0.1.0\n")
+        .write("charts/strict/values.yaml", "replicas: 1\nlayer: chart\n")
+        .write(
+            "charts/strict/values.schema.json",
+            r#"{"type": "object", "properties": {"replicas": {"type": "integer"}}}"#,
+        )
+        .write("charts/strict/envs/a.yaml", "layer: a\n")
+        .write("charts/strict/envs/b.yaml", "layer: b\n")
+        .write(
+            "charts/strict/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n  layer: {{ .Values.layer | quote }}\n  app: {{ .Values.app | quote }}\n",
+        );
+    let app = |name: &str, helm: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}, namespace: argocd}}\nspec:\n  destination: {{server: \"https://kubernetes.default.svc\", namespace: web}}\n  source:\n    repoURL: {URL}\n    path: charts/strict\n    helm:\n{helm}---\n"
+        )
+    };
+    repo.write(
+        "root.yaml",
+        &[
+            // A string for an integer: the schema refuses it unless skipSchemaValidation.
+            app("schema", "      parameters: [{name: replicas, value: many, forceString: true}]\n"),
+            app(
+                "skip",
+                "      skipSchemaValidation: true\n      parameters: [{name: replicas, value: many, forceString: true}]\n",
+            ),
+            // Globs in lexical order; a file named explicitly keeps its own place.
+            app(
+                "globs",
+                "      valueFiles: [envs/*.yaml, envs/a.yaml, missing/*.yaml]\n      ignoreMissingValueFiles: true\n      parameters: [{name: app, value: $ARGOCD_APP_NAME}]\n",
+            ),
+            app("nomatch", "      valueFiles: [missing/*.yaml]\n"),
+            app("helm2", "      version: v2\n"),
+        ]
+        .concat(),
+    );
+    repo.commit("helm fields");
+    let out = gitops_offline(repo.path(), &["render", "-o", "json"])
+        .code(2)
+        .no_panic();
+    let items = json(&out)["items"].as_array().unwrap().clone();
+    let data = |name: &str| {
+        items
+            .iter()
+            .find(|o| o["metadata"]["name"] == name)
+            .map(|o| o["data"].clone())
+    };
+    assert_eq!(data("skip").unwrap()["replicas"], "many");
+    assert_eq!(
+        data("globs").unwrap()["layer"],
+        "a",
+        "b from the glob, then a by name"
+    );
+    assert_eq!(data("globs").unwrap()["app"], "globs");
+    for (app, message) in [
+        (
+            "schema",
+            "values don't meet the specifications of the schema",
+        ),
+        (
+            "nomatch",
+            "value file glob \"missing/*.yaml\" matches no file",
+        ),
+        (
+            "helm2",
+            "helm.version: helm version \"v2\" is not supported (only v3)",
+        ),
+    ] {
+        assert!(data(app).is_none(), "{app}");
+        assert!(
+            out.stderr
+                .lines()
+                .any(|l| l.contains(&format!("app \"{app}\"")) && l.contains(message)),
+            "{app}: {out:#?}"
+        );
+    }
+}

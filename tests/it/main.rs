@@ -6,6 +6,8 @@ mod git_daemon;
 mod gitrepo;
 mod harness;
 mod helm;
+mod helm_repos;
+mod oci_registry;
 
 mod appset;
 mod bad_input;

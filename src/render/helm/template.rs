@@ -1,14 +1,17 @@
-//! Helm sources: `helm template` with Argo CD's value precedence and release name.
+//! `helm template` as Argo CD's repo server runs it (`util/helm/cmd.go` `template`): value files
+//! in order, then `values`/`valuesObject`, then parameters, the app name as release name, CRDs
+//! included unless `skipCrds`, and the target cluster's capabilities.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::error::RenderError;
-use super::manifest::parse_stream;
-use super::object::Object;
-use super::tool::{on_path, run};
+use super::values::ValueFile;
 use crate::names;
+use crate::render::error::RenderError;
+use crate::render::manifest::parse_stream;
+use crate::render::object::Object;
+use crate::render::tool::run;
 
 /// Everything `helm template` needs for one source, with paths already resolved on disk.
 #[derive(Debug, Clone, Default)]
@@ -17,8 +20,8 @@ pub struct HelmInputs {
     pub release: String,
     /// Release namespace (Argo CD: `helm.namespace`, default the destination namespace).
     pub namespace: Option<String>,
-    /// Value files in order (chart-relative ones already joined to the chart dir).
-    pub value_files: Vec<PathBuf>,
+    /// Value files in order (already resolved: files on disk or URLs).
+    pub value_files: Vec<ValueFile>,
     /// `values` / `valuesObject` (valuesObject wins), applied after the value files.
     pub values: Option<Value>,
     /// `parameters`: (name, value, forceString), applied last.
@@ -29,24 +32,20 @@ pub struct HelmInputs {
     pub skip_crds: bool,
     /// `skipTests`.
     pub skip_tests: bool,
-    /// `kubeVersion`.
+    /// `skipSchemaValidation`: do not check values against `values.schema.json`.
+    pub skip_schema_validation: bool,
+    /// `.Capabilities.KubeVersion`: the app's `kubeVersion`, else the cluster's.
     pub kube_version: Option<String>,
-    /// `apiVersions`.
+    /// `.Capabilities.APIVersions`: the app's `apiVersions`, else the cluster's.
     pub api_versions: Vec<String>,
 }
 
-/// Renders the chart in `chart_dir`; `label` names it in messages (repo path of the chart).
-pub fn render_helm(
+/// Runs `helm template` on the chart in `chart_dir`; `label` names it in messages.
+pub(super) fn template(
     chart_dir: &Path,
     label: &str,
     inputs: &HelmInputs,
 ) -> Result<Vec<Object>, RenderError> {
-    if !on_path("helm") {
-        return Err(RenderError::ToolMissing {
-            tool: "helm",
-            what: format!("Helm chart {label}"),
-        });
-    }
     let scratch = tempfile::Builder::new()
         .prefix("kubectl-gitops-helm-")
         .tempdir()
@@ -81,7 +80,10 @@ fn template_args(
         args.push(format!("--namespace={ns}"));
     }
     for f in &inputs.value_files {
-        args.push(format!("--values={}", f.display()));
+        match f {
+            ValueFile::Local(p) => args.push(format!("--values={}", p.display())),
+            ValueFile::Remote(url) => args.push(format!("--values={url}")),
+        }
     }
     if let Some(values) = &inputs.values {
         // A file, not --set: values keep their types and never show up in a process listing.
@@ -108,6 +110,9 @@ fn template_args(
     }
     if !inputs.skip_crds {
         args.push("--include-crds".into());
+    }
+    if inputs.skip_schema_validation {
+        args.push("--skip-schema-validation".into());
     }
     if inputs.skip_tests {
         args.push("--skip-tests".into());
@@ -163,7 +168,7 @@ fn escape_set_value(value: &str) -> String {
 
 /// `--set` values can be secrets; keep only their names in error messages. The command line is
 /// rebuilt argument by argument, so a value with spaces is hidden whole.
-fn redact_set_values(err: RenderError) -> RenderError {
+pub(super) fn redact_set_values(err: RenderError) -> RenderError {
     match err {
         RenderError::ToolFailed { command, message } => RenderError::ToolFailed {
             command: redact_command(&command),
@@ -182,6 +187,10 @@ fn redact_command(command: &[String]) -> Vec<String> {
                     let name = rest.split_once('=').map_or(rest, |(n, _)| n);
                     return format!("{flag}{name}=***");
                 }
+            }
+            // A value file URL may carry a token.
+            if let Some(url) = arg.strip_prefix("--values=") {
+                return format!("--values={}", crate::source::redact_url(url));
             }
             arg.clone()
         })
