@@ -3,7 +3,9 @@
 
 pub mod application;
 pub mod appset;
+mod load;
 mod tree;
 
 pub use application::{Application, ApplicationSource, Destination, SourceType};
+pub use load::{CONVENTIONAL_ROOTS, LoadError, LoadedTree, TreeFacts, TreeSpec, load, load_at};
 pub use tree::{AppNode, AppTree, Location, Resolver, SourceInfo, TreeError};

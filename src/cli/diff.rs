@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
 use super::escape::{code_span, fenced, terminal, terminal_line};
-use super::resolve::{ClusterFacts, resolve, resolve_at, use_color};
+use super::resolve::{resolve, resolve_at, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
 use crate::cluster::{Catalog, connect};
@@ -17,7 +17,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
     let target = global.target();
     let report = match (&args.from, &args.to) {
         (Some(from), Some(to)) => {
-            let facts = ClusterFacts::gather(&target);
+            let facts = crate::plan::facts::gather(&target);
             let old = resolve_at(&args.tree, &facts, from)?;
             let new = resolve_at(&args.tree, &facts, to)?;
             for name in &args.apps {
@@ -33,9 +33,9 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
                 let conn = connect(&target).await?;
                 // One discovery serves both namespace defaulting and the diff.
                 let catalog = Catalog::discover(&conn).await?;
-                let mut facts = ClusterFacts::from_kubeconfig(&target);
-                facts.learn(&conn, &catalog);
-                facts.learn_server_version(&conn).await;
+                let mut facts = crate::plan::facts::from_kubeconfig(&target);
+                crate::plan::facts::learn(&mut facts, &conn, &catalog);
+                crate::plan::facts::learn_server_version(&mut facts, &conn).await;
                 let resolved = resolve(&args.tree, &facts)?;
                 check_apps(&resolved.tree, &args.apps)?;
                 let mut clusters = Clusters::from_session(&target, conn, catalog);

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::args::{GlobalArgs, OutputFormat, SyncArgs};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{ClusterFacts, Resolved, resolve, use_color};
+use super::resolve::{resolve, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
 use crate::cluster::lease::holder_identity;
@@ -23,9 +23,9 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     rt.block_on(async {
         let conn = connect(&target).await?;
         let catalog = Catalog::discover(&conn).await?;
-        let mut facts = ClusterFacts::from_kubeconfig(&target);
-        facts.learn(&conn, &catalog);
-        facts.learn_server_version(&conn).await;
+        let mut facts = crate::plan::facts::from_kubeconfig(&target);
+        crate::plan::facts::learn(&mut facts, &conn, &catalog);
+        crate::plan::facts::learn_server_version(&mut facts, &conn).await;
         // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
         let mut tree_args = args.tree.clone();
         let named_revision = tree_args.revision.is_some();
@@ -106,8 +106,8 @@ fn exit_code(report: &SyncReport, plan: &Plan) -> u8 {
 /// README) are fine.
 fn refuse_uncommitted(
     tree_args: &super::args::TreeArgs,
-    facts: &ClusterFacts,
-    head: &Resolved,
+    facts: &crate::apps::TreeFacts,
+    head: &crate::apps::LoadedTree,
 ) -> Result<(), CliError> {
     let Some(workdir) = &head.workdir else {
         return Ok(());
@@ -363,7 +363,11 @@ fn action_word(a: Action) -> &'static str {
 }
 
 /// `--dry-run`: the plan, as sync would run it.
-fn print_plan(plan: &Plan, args: &SyncArgs, resolved: &Resolved) -> Result<(), CliError> {
+fn print_plan(
+    plan: &Plan,
+    args: &SyncArgs,
+    resolved: &crate::apps::LoadedTree,
+) -> Result<(), CliError> {
     let prune = |a: &plan::AppPlan| args.prune || a.automation.prune;
     if args.output == OutputFormat::Json {
         let apps: Vec<_> = plan

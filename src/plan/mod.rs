@@ -9,6 +9,7 @@
 
 mod build;
 pub mod clusters;
+pub mod facts;
 pub mod hooks;
 pub mod options;
 pub mod order;

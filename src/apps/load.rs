@@ -1,0 +1,351 @@
+//! Loading a tree: from a ROOT on the command line (or the conventional roots) to the resolved
+//! app tree, with the revision, caches and renderer settings every command shares.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::appset::ClusterInfo;
+use super::{AppTree, Resolver};
+use crate::render::{
+    BuildOptions, Capabilities, Charts, DependencyCache, OptionsOrigin, Scopes,
+    normalize_kube_version,
+};
+use crate::source::{
+    CacheDir, Repo, RepoMapping, RepoPath, RepoResolver, Snapshot, SourceError, TreeCache,
+};
+
+/// Where a tree comes from, as the command line says it.
+#[derive(Debug, Clone, Default)]
+pub struct TreeSpec {
+    /// A file or folder of Application/ApplicationSet manifests; None: the conventional roots.
+    pub root: Option<PathBuf>,
+    /// A commit to read; None: the work tree.
+    pub revision: Option<String>,
+    /// Read each app at its own targetRevision, even apps of this repository.
+    pub respect_target_revision: bool,
+    /// `URL=PATH` mappings to local repositories.
+    pub repo_map: Vec<String>,
+    /// Never fetch.
+    pub offline: bool,
+    /// Kubernetes version Helm charts see, instead of the cluster's.
+    pub kube_version: Option<String>,
+    /// API versions Helm charts see, added to the cluster's.
+    pub api_versions: Vec<String>,
+    /// OCI registries reached over plain HTTP.
+    pub plain_http_registry: Vec<String>,
+    /// Options for every `kustomize build`.
+    pub kustomize_build_options: Option<String>,
+}
+
+/// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs
+/// no cluster: every fact has an offline default (see `crate::plan::facts` to gather them).
+#[derive(Debug, Clone)]
+pub struct TreeFacts {
+    /// Which kinds are namespaced.
+    pub scopes: Scopes,
+    /// The namespace for objects and apps that name none.
+    pub namespace: String,
+    /// Clusters for the ApplicationSet cluster generator.
+    pub clusters: Vec<ClusterInfo>,
+    /// The current context's cluster as Helm charts see it, when it answered.
+    pub capabilities: Option<Capabilities>,
+}
+
+impl Default for TreeFacts {
+    fn default() -> Self {
+        TreeFacts {
+            scopes: Scopes::builtin(),
+            namespace: "default".into(),
+            clusters: vec![ClusterInfo {
+                name: "in-cluster".into(),
+                server: "https://kubernetes.default.svc".into(),
+                labels: Default::default(),
+            }],
+            capabilities: None,
+        }
+    }
+}
+
+/// Why a tree could not be loaded at all (problems inside it are the tree's own errors).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The current directory is unreadable.
+    #[error("cannot read the current directory: {0}")]
+    CurrentDir(#[source] std::io::Error),
+    /// ROOT (or the current directory) is not in a Git repository.
+    #[error("{source} (ROOT must be inside a Git repository)")]
+    NotInRepository {
+        /// Why discovery failed.
+        source: SourceError,
+    },
+    /// Reading the repository failed.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// No ROOT given, and none of the conventional ones exists.
+    #[error(
+        "no ROOT given and none of {} exists at the top of {}; pass ROOT",
+        CONVENTIONAL_ROOTS.join(", "),
+        repo.display()
+    )]
+    NoRoot {
+        /// The repository.
+        repo: PathBuf,
+    },
+    /// ROOT is outside the repository it was looked up from.
+    #[error("ROOT {} is not inside the repository {}", root.display(), repo.display())]
+    RootOutside {
+        /// ROOT.
+        root: PathBuf,
+        /// The repository.
+        repo: PathBuf,
+    },
+    /// The repository has no work tree to find ROOT in.
+    #[error("{} is a bare repository; pass ROOT inside a work tree", repo.display())]
+    BareRepository {
+        /// The repository.
+        repo: PathBuf,
+    },
+    /// A command-line option has a value that cannot be used.
+    #[error("{option}: {message}")]
+    Option {
+        /// The option.
+        option: &'static str,
+        /// What is wrong with its value.
+        message: String,
+    },
+}
+
+/// Files and folders tried, in order, when no ROOT is given (relative to the repo root).
+pub const CONVENTIONAL_ROOTS: &[&str] = &[
+    "root.yaml",
+    "root-app.yaml",
+    "app-of-apps.yaml",
+    "bootstrap",
+    "applications",
+    "apps",
+];
+
+/// A loaded tree, with what later stages need to know about where it came from.
+pub struct LoadedTree {
+    /// The tree.
+    pub tree: AppTree,
+    /// Which tree this is, for app records: the repository (its first remote, normalised, or
+    /// its path) and the root inside it.
+    pub tree_id: String,
+    /// The commit read, or None for the work tree.
+    pub revision: Option<crate::source::Sha>,
+    /// The repository's work tree, if it has one.
+    pub workdir: Option<PathBuf>,
+    /// The repository the root is in.
+    pub repo: Repo,
+    /// The root, relative to the repository.
+    pub root: RepoPath,
+}
+
+/// Loads the tree at a given revision, whatever the spec says (for `diff --from/--to`).
+pub fn load_at(
+    spec: &TreeSpec,
+    facts: &TreeFacts,
+    revision: &str,
+) -> Result<LoadedTree, LoadError> {
+    let mut spec = spec.clone();
+    spec.revision = Some(revision.to_string());
+    load(&spec, facts)
+}
+
+/// Finds the repository and the root, picks the revision, and resolves the app tree.
+pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError> {
+    let cwd = std::env::current_dir().map_err(LoadError::CurrentDir)?;
+    let root_arg = args.root.as_ref().map(|r| absolute(&cwd, r));
+    // Discovery starts from a directory: a ROOT that is a file is looked up from its folder.
+    let start = match &root_arg {
+        Some(r) => {
+            let existing = nearest_existing(r);
+            match existing.parent() {
+                Some(parent) if !existing.is_dir() => parent.to_path_buf(),
+                _ => existing,
+            }
+        }
+        None => cwd.clone(),
+    };
+    let repo = Repo::discover(&start).map_err(|source| LoadError::NotInRepository { source })?;
+    let snapshot = match &args.revision {
+        Some(rev) => Snapshot::Commit(repo.resolve(rev)?),
+        None => Snapshot::WorkTree,
+    };
+    let view = repo.view(snapshot)?;
+    let root = match &root_arg {
+        Some(r) => repo_relative(&repo, r)?,
+        None => {
+            let mut found = None;
+            for candidate in CONVENTIONAL_ROOTS {
+                let p = RepoPath::new(candidate)?;
+                if view.exists(&p)? {
+                    found = Some(p);
+                    break;
+                }
+            }
+            found.ok_or_else(|| LoadError::NoRoot {
+                repo: repo.path().to_path_buf(),
+            })?
+        }
+    };
+    let mappings = args
+        .repo_map
+        .iter()
+        .map(|m| m.parse::<RepoMapping>())
+        .collect::<Result<Vec<_>, _>>()?;
+    // Per-user and checked, or (without XDG_CACHE_HOME and HOME) private to this run.
+    let cache = CacheDir::from_env();
+    let repos = RepoResolver::new(
+        Some(repo.clone()),
+        mappings,
+        std::sync::Arc::clone(&cache),
+        args.offline,
+    );
+    let trees = TreeCache::new(std::sync::Arc::clone(&cache));
+    let plain_http = plain_http_registries(&args.plain_http_registry)?;
+    let charts = Charts::new(
+        std::sync::Arc::clone(&cache),
+        args.offline,
+        plain_http.clone(),
+    );
+    let helm_deps = DependencyCache::new(cache, args.offline, plain_http);
+    // The command line stands in for the cluster, or adds to what it said.
+    let kube_version = match &args.kube_version {
+        Some(v) => Some(normalize_kube_version(v).ok_or_else(|| LoadError::Option {
+            option: "--kube-version",
+            message: format!("{v:?} is not a Kubernetes version (e.g. 1.33 or v1.33.2)"),
+        })?),
+        None => None,
+    };
+    for v in &args.api_versions {
+        crate::names::helm_api_version(v).map_err(|e| LoadError::Option {
+            option: "--api-versions",
+            message: e.to_string(),
+        })?;
+    }
+    let other_capabilities =
+        Capabilities::default().overridden(kube_version.as_deref(), &args.api_versions);
+    let capabilities = facts
+        .capabilities
+        .clone()
+        .unwrap_or_default()
+        .overridden(kube_version.as_deref(), &args.api_versions);
+    let kustomize_build_options = match &args.kustomize_build_options {
+        Some(text) => Some(
+            BuildOptions::parse(text, OptionsOrigin::CommandLine).map_err(|e| {
+                LoadError::Option {
+                    option: "--kustomize-build-options",
+                    message: e.to_string(),
+                }
+            })?,
+        ),
+        None => None,
+    };
+    let resolver = Resolver {
+        local: &repo,
+        snapshot,
+        respect_target_revision: args.respect_target_revision,
+        repos: &repos,
+        trees: &trees,
+        scopes: facts.scopes.clone(),
+        fallback_namespace: Some(facts.namespace.clone()),
+        clusters: facts.clusters.clone(),
+        charts: &charts,
+        helm_deps: &helm_deps,
+        offline: args.offline,
+        capabilities,
+        other_capabilities,
+        kustomize_build_options,
+    };
+    let tree = resolver.resolve(&root);
+    let mut remotes: Vec<String> = repo
+        .remote_urls()
+        .iter()
+        .map(|u| crate::source::normalize_repo_url(u))
+        .collect();
+    remotes.sort();
+    let repo_id = remotes
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| repo.path().display().to_string());
+    Ok(LoadedTree {
+        tree,
+        tree_id: format!("{repo_id}//{root}"),
+        revision: snapshot.sha(),
+        workdir: repo.workdir().map(Path::to_path_buf),
+        repo,
+        root,
+    })
+}
+
+/// `--plain-http-registry` values: `host` or `host:port`, nothing else.
+fn plain_http_registries(values: &[String]) -> Result<Vec<String>, LoadError> {
+    values
+        .iter()
+        .map(|v| {
+            let ok = !v.is_empty()
+                && !v.starts_with(['-', '.', ':'])
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+            if ok {
+                Ok(v.to_ascii_lowercase())
+            } else {
+                Err(LoadError::Option {
+                    option: "--plain-http-registry",
+                    message: format!("{v:?} is not HOST or HOST:PORT"),
+                })
+            }
+        })
+        .collect()
+}
+
+fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    // Lexical normalisation: with --revision the ROOT may no longer exist on disk.
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn nearest_existing(p: &Path) -> PathBuf {
+    let mut cur = p.to_path_buf();
+    while !cur.exists() {
+        if !cur.pop() {
+            break;
+        }
+    }
+    cur
+}
+
+fn repo_relative(repo: &Repo, root: &Path) -> Result<RepoPath, LoadError> {
+    let workdir = repo.workdir().ok_or_else(|| LoadError::BareRepository {
+        repo: repo.path().to_path_buf(),
+    })?;
+    let base = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let existing = nearest_existing(root);
+    let canon = existing.canonicalize().unwrap_or(existing.clone());
+    let rest = root.strip_prefix(&existing).unwrap_or(Path::new(""));
+    let full = canon.join(rest);
+    let rel = full
+        .strip_prefix(&base)
+        .map_err(|_| LoadError::RootOutside {
+            root: root.to_path_buf(),
+            repo: base.clone(),
+        })?;
+    Ok(RepoPath::new(&rel.to_string_lossy())?)
+}
