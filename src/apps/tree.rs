@@ -173,6 +173,32 @@ impl AppTree {
         self.apps.iter().find(|a| a.name == name)
     }
 
+    /// Apps whose rendered objects, children or errors differ from `other`'s, and apps only
+    /// one of the two has: what a change between two revisions touches, found by rendering
+    /// rather than guessed from paths.
+    pub fn changed_apps(&self, other: &AppTree) -> Vec<String> {
+        let mut names: Vec<&str> = self.apps.iter().map(|x| x.name.as_str()).collect();
+        names.extend(other.apps.iter().map(|x| x.name.as_str()));
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter(|n| match (self.get(n), other.get(n)) {
+                (Some(x), Some(y)) => {
+                    x.children != y.children
+                        || x.error != y.error
+                        || x.objects.len() != y.objects.len()
+                        || x.objects
+                            .iter()
+                            .zip(&y.objects)
+                            .any(|(p, q)| p.body != q.body)
+                }
+                _ => true,
+            })
+            .map(String::from)
+            .collect()
+    }
+
     /// Top-level apps (no parent).
     pub fn roots(&self) -> impl Iterator<Item = &AppNode> {
         self.apps.iter().filter(|a| a.parent.is_none())

@@ -6,10 +6,9 @@ use serde_json::{Value, json};
 
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
 use super::escape::{code_span, fenced, terminal, terminal_line};
-use super::resolve::{resolve, resolve_at, use_color};
+use super::resolve::{connect_and_learn, resolve, resolve_at, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
-use crate::cluster::{Catalog, connect};
 use crate::diff::{AppDiff, AppStatus, Change, DiffReport, ObjectChange, diff_revisions, report};
 use crate::plan::{self, Clusters, PlanRequest};
 
@@ -30,12 +29,8 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
         (None, None) => {
             let rt = runtime()?;
             rt.block_on(async {
-                let conn = connect(&target).await?;
                 // One discovery serves both namespace defaulting and the diff.
-                let catalog = Catalog::discover(&conn).await?;
-                let mut facts = crate::plan::facts::from_kubeconfig(&target);
-                crate::plan::facts::learn(&mut facts, &conn, &catalog);
-                crate::plan::facts::learn_server_version(&mut facts, &conn).await;
+                let (conn, catalog, facts) = connect_and_learn(&target).await?;
                 let resolved = resolve(&args.tree, &facts)?;
                 check_apps(&resolved.tree, &args.apps)?;
                 let mut clusters = Clusters::from_session(&target, conn, catalog);

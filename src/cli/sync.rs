@@ -8,11 +8,8 @@ use serde_json::json;
 use super::args::{GlobalArgs, OutputFormat, SyncArgs};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{resolve, use_color};
+use super::resolve::{connect_and_learn, resolve, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
-use crate::apps::AppTree;
-use crate::cluster::lease::holder_identity;
-use crate::cluster::{Catalog, connect};
 use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
 use crate::sync::{self, AppOutcome, Event, Events, SyncReport, SyncRequest};
 
@@ -21,11 +18,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let conn = connect(&target).await?;
-        let catalog = Catalog::discover(&conn).await?;
-        let mut facts = crate::plan::facts::from_kubeconfig(&target);
-        crate::plan::facts::learn(&mut facts, &conn, &catalog);
-        crate::plan::facts::learn_server_version(&mut facts, &conn).await;
+        let (conn, catalog, facts) = connect_and_learn(&target).await?;
         // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
         let mut tree_args = args.tree.clone();
         let named_revision = tree_args.revision.is_some();
@@ -55,20 +48,6 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
                 },
             );
         }
-        let user = conn.whoami().await;
-        let locks = sync::lock_apps(
-            &mut clusters,
-            &resolved.tree,
-            &args.apps,
-            &global.records_namespace,
-            &holder_identity(&user),
-            args.lock_timeout,
-            args.concurrency,
-        )
-        .await
-        .map_err(|e| CliError(e.to_string()))?;
-        // The plan is built under the locks, so no other sync changes what it saw.
-        let plan = plan::build(&mut clusters, request(args.force_conflicts)).await;
         let req = SyncRequest {
             prune: args.prune,
             force_conflicts: args.force_conflicts,
@@ -77,21 +56,48 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
             records_namespace: global.records_namespace.clone(),
             tree_id: resolved.tree_id.clone(),
             operation: "sync".into(),
-            user,
+            user: conn.whoami().await,
             hooks: true,
             revision: resolved.revision.map(|s| s.to_string()),
         };
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let printer = tokio::spawn(print_events(rx));
-        let report = sync::run(&clusters, &plan, &req, Events::new(tx)).await;
-        let _ = printer.await;
-        locks.release().await;
+        let (plan, report) = run_with_progress(
+            &mut clusters,
+            &resolved,
+            &args.apps,
+            &req,
+            args.lock_timeout,
+        )
+        .await?;
         print_report(&report, args.output)?;
         Ok(exit_code(&report, &plan))
     })
 }
 
-fn exit_code(report: &SyncReport, plan: &Plan) -> u8 {
+/// Locks, plans and syncs with progress on stderr; the lock error is the user's to read.
+pub(super) async fn run_with_progress(
+    clusters: &mut Clusters,
+    tree: &crate::apps::LoadedTree,
+    select: &[String],
+    req: &SyncRequest,
+    lock_timeout: std::time::Duration,
+) -> Result<(Plan, SyncReport), CliError> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(print_events(rx));
+    let outcome = sync::lock_plan_run(
+        clusters,
+        &tree.tree,
+        &tree.tree_id,
+        select,
+        req,
+        lock_timeout,
+        Events::new(tx),
+    )
+    .await;
+    let _ = printer.await;
+    outcome.map_err(|e| CliError(e.to_string()))
+}
+
+pub(super) fn exit_code(report: &SyncReport, plan: &Plan) -> u8 {
     if plan.render_failed() {
         EXIT_ERROR
     } else if report.succeeded() {
@@ -123,7 +129,7 @@ fn refuse_uncommitted(
         return Ok(());
     }
     let work = resolve(tree_args, facts)?;
-    let changed = differing_apps(&head.tree, &work.tree);
+    let changed = head.tree.changed_apps(&work.tree);
     if changed.is_empty() {
         return Ok(());
     }
@@ -137,30 +143,6 @@ fn refuse_uncommitted(
             .join(", "),
         if changed.len() == 1 { "s" } else { "" }
     )))
-}
-
-/// Apps whose rendered objects, children or errors differ between two trees.
-fn differing_apps(a: &AppTree, b: &AppTree) -> Vec<String> {
-    let mut names: Vec<&str> = a.apps.iter().map(|x| x.name.as_str()).collect();
-    names.extend(b.apps.iter().map(|x| x.name.as_str()));
-    names.sort();
-    names.dedup();
-    names
-        .into_iter()
-        .filter(|n| match (a.get(n), b.get(n)) {
-            (Some(x), Some(y)) => {
-                x.children != y.children
-                    || x.error != y.error
-                    || x.objects.len() != y.objects.len()
-                    || x.objects
-                        .iter()
-                        .zip(&y.objects)
-                        .any(|(p, q)| p.body != q.body)
-            }
-            _ => true,
-        })
-        .map(String::from)
-        .collect()
 }
 
 /// Shows progress on stderr: one line per event; on a terminal the wait line is redrawn in
@@ -244,7 +226,7 @@ async fn print_events(mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
     }
 }
 
-fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliError> {
+pub(super) fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliError> {
     match output {
         OutputFormat::Json => {
             println!("{}", json_pretty(report)?);

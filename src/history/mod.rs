@@ -2,3 +2,4 @@
 //! status, history and rollback read.
 
 pub mod record;
+pub mod status;

@@ -658,3 +658,43 @@ async fn write_inventories(ctx: &Ctx<'_>, finished: bool, pruned: &HashMap<Strin
         .collect::<Vec<()>>()
         .await;
 }
+
+/// Locks the selected apps, plans them under the locks, syncs them and lets the locks go: the
+/// whole of `kubectl gitops sync` after the tree is loaded, shared with rollback, revert and
+/// watch.
+pub async fn lock_plan_run(
+    clusters: &mut Clusters,
+    tree: &crate::apps::AppTree,
+    tree_id: &str,
+    select: &[String],
+    req: &SyncRequest,
+    lock_timeout: Duration,
+    events: Events,
+) -> Result<(Plan, SyncReport), crate::cluster::lease::LockError> {
+    let locks = lock_apps(
+        clusters,
+        tree,
+        select,
+        &req.records_namespace,
+        &crate::cluster::lease::holder_identity(&req.user),
+        lock_timeout,
+        req.concurrency,
+    )
+    .await?;
+    // The plan is built under the locks, so no other sync changes what it saw.
+    let plan = crate::plan::build(
+        clusters,
+        crate::plan::PlanRequest {
+            tree,
+            select,
+            tree_id,
+            records_namespace: &req.records_namespace,
+            force_conflicts: req.force_conflicts,
+            concurrency: req.concurrency,
+        },
+    )
+    .await;
+    let report = run(clusters, &plan, req, events).await;
+    locks.release().await;
+    Ok((plan, report))
+}
