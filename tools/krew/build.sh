@@ -19,9 +19,12 @@ log() { printf '[tools/krew] %s\n' "$*" >&2; }
 mkdir -p "$OUT"
 cd "$HERE"
 if ! grep -q "sigs.k8s.io/krew $KREW" go.mod 2>/dev/null; then
-  rm -f go.mod go.sum
-  go mod init kgitops.invalid/krew-tool >/dev/null 2>&1
-  go get "sigs.k8s.io/krew@$KREW"
+  # Pinned in a scratch directory and moved in only when it worked: a failed pin (a version
+  # the proxy does not have) must not leave the committed go.mod broken.
+  pin=$(mktemp -d)
+  trap 'rm -rf "$pin"' EXIT
+  (cd "$pin" && go mod init kgitops.invalid/krew-tool >/dev/null 2>&1 && go get "sigs.k8s.io/krew@$KREW")
+  mv "$pin/go.mod" "$pin/go.sum" .
 fi
 
 build() { # NAME PACKAGE [LDFLAGS]
