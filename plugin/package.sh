@@ -116,7 +116,10 @@ build() { # TARGET -> builds it and prints the binary's path
   if [ "$t" = "$host" ]; then
     # No --target for the host: the dev build then shares target/debug with `cargo test`.
     cargo "${args[@]}" >&2
-    echo "$target_dir/$profile_dir/kubectl-gitops"
+    case $host in
+      *-windows-*) echo "$target_dir/$profile_dir/kubectl-gitops.exe" ;;
+      *) echo "$target_dir/$profile_dir/kubectl-gitops" ;;
+    esac
     return
   fi
   cc=$(c_compiler "$t")

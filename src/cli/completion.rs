@@ -472,6 +472,29 @@ mod tests {
     }
 
     #[test]
+    fn contexts_come_from_the_named_kubeconfig() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\ncurrent-context: dev\n\
+             clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n\
+             users: [{name: u, user: {}}]\n\
+             contexts: [{name: dev, context: {cluster: c, user: u}}, \
+             {name: prod, context: {cluster: c, user: u}}]\n",
+        )
+        .expect("write kubeconfig");
+        let line = format!("tree --kubeconfig {} --context ", path.display());
+        let (c, d) = complete(&words(&line), &|_: &[String]| Vec::new());
+        let names: Vec<String> = c.into_iter().map(|c| c.value).collect();
+        assert_eq!(names, vec!["dev", "prod"]);
+        assert_eq!(d, NO_FILE_COMP);
+        let line = format!("--kubeconfig={} diff --context=p", path.display());
+        let (c, _) = complete(&words(&line), &|_: &[String]| Vec::new());
+        assert_eq!(c[0].value, "--context=prod");
+    }
+
+    #[test]
     fn context_words_are_parsed_for_the_tree() {
         let seen = std::cell::RefCell::new(Vec::new());
         let apps = |before: &[String]| {
