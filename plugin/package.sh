@@ -43,7 +43,10 @@ done
 # Paths on the command line are the caller's; the script works from the repository root.
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 [ -z "$out" ] || out=$(abs "$out")
-[ -z "${CARGO_TARGET_DIR:-}" ] || export CARGO_TARGET_DIR="$(abs "$CARGO_TARGET_DIR")"
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  CARGO_TARGET_DIR=$(abs "$CARGO_TARGET_DIR")
+  export CARGO_TARGET_DIR
+fi
 cd "$(dirname "$0")/.."
 out=${out:-$PWD/dist}
 

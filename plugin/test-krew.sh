@@ -20,7 +20,6 @@
 # that cannot be built is such a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 
 passed=0
 step() { printf '[krew-test] %s\n' "$*" >&2; }
@@ -84,7 +83,9 @@ v2=$major.$minor_v.$((patch + 1))
 mkdir -p "$work/www"
 # A coprocess: its stdin is a pipe this script holds, so the server exits with the script even
 # when the script is killed without running its trap.
+# shellcheck disable=SC2034 # SERVER holds the pipe; only its pid is used.
 coproc SERVER { exec "$krew_dir/fileserver" -dir "$work/www" -url-file "$work/url"; }
+# shellcheck disable=SC2153 # SERVER_PID is set by coproc
 server_pid=$SERVER_PID
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || fail "the loopback file server did not start"
@@ -96,10 +97,10 @@ for v in "$v2" "$v1"; do
   run "plugin/package.sh --version $v" \
     bash plugin/package.sh --debug --platforms host --version "$v" --out "$work/www/v$v" --base-url "$url/v$v"
 done
-archives=("$work/www/v$v1"/kubectl-gitops-v"$v1"-*.tar.gz)
+archives=("$work/www/v$v1/kubectl-gitops-v$v1-"*.tar.gz)
 [ ${#archives[@]} = 1 ] || fail "expected one archive of v$v1" "$(ls "$work/www/v$v1")"
 a1=${archives[0]}
-a2=$(echo "$work/www/v$v2"/kubectl-gitops-v"$v2"-*.tar.gz)
+a2=$(echo "$work/www/v$v2/kubectl-gitops-v$v2-"*.tar.gz)
 for a in "$a1" "$a2"; do
   listing=$(tar tzf "$a")
   for f in kubectl-gitops LICENSE kubectl_complete-gitops completion/kubectl-gitops.bash \
@@ -165,6 +166,13 @@ __start_kubectl kubectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1
 printf '%s\n' "${COMPREPLY[@]}"
 TAB
 
+in_repo() { (cd "$repo" && "$@"); }
+gone() { # the plugin is uninstalled: neither krew's link nor its files are left
+  if [ -e "$KREW_ROOT/bin/kubectl-gitops" ] || [ -e "$KREW_ROOT/store/gitops" ]; then
+    fail "uninstall left the plugin behind" "$(ls -R "$KREW_ROOT/bin" "$KREW_ROOT/store")"
+  fi
+}
+
 check_installed() { # VERSION: the installed plugin runs and completes
   local v=$1
   run "kubectl gitops version --client" kubectl gitops version --client
@@ -174,14 +182,14 @@ check_installed() { # VERSION: the installed plugin runs and completes
   # The helper as the caveat installs it: copied next to krew's link, once.
   [ -x "$KREW_ROOT/bin/kubectl_complete-gitops" ] ||
     cp "$KREW_ROOT/store/gitops/v$v/kubectl_complete-gitops" "$KREW_ROOT/bin/"
-  run "kubectl __complete gitops (subcommands)" bash -c 'cd "$1" && kubectl __complete gitops ""' _ "$repo"
+  run "kubectl __complete gitops (subcommands)" in_repo kubectl __complete gitops ""
   contains "kubectl __complete gitops" $'render\tPrint the objects the apps deploy, exactly as sync would send them'
   contains "kubectl __complete gitops" ":4"
-  run "kubectl __complete gitops render --app" bash -c 'cd "$1" && kubectl __complete gitops render --app ""' _ "$repo"
+  run "kubectl __complete gitops render --app" in_repo kubectl __complete gitops render --app ""
   for app in homelab blog chat files gateway; do contains "kubectl __complete gitops render --app" "$app"; done
-  run "kubectl __complete gitops diff --app=f" bash -c 'cd "$1" && kubectl __complete gitops diff --app=f' _ "$repo"
+  run "kubectl __complete gitops diff --app=f" in_repo kubectl __complete gitops diff --app=f
   contains "kubectl __complete gitops diff --app=f" "--app=files"
-  run "bash TAB after 'kubectl gitops diff --app '" bash -c 'cd "$1" && bash "$2" "kubectl gitops diff --app "' _ "$repo" "$work/tab.sh"
+  run "bash TAB after 'kubectl gitops diff --app '" in_repo bash "$work/tab.sh" "kubectl gitops diff --app "
   for app in homelab blog chat files gateway; do contains "bash TAB" "$app"; done
   run "bash TAB after 'kubectl gitops ver'" bash "$work/tab.sh" "kubectl gitops ver"
   contains "bash TAB" "version"
@@ -210,8 +218,7 @@ ok "installed offline with --manifest/--archive: version v$v1, completion throug
 run "kubectl krew upgrade (manifest install)" kubectl krew upgrade gitops --no-update-index
 grep -q "installed via manifest" <<<"$out" || fail "krew upgrade did not skip the manifest install" "$out"
 run "kubectl krew uninstall gitops" kubectl krew uninstall gitops
-[ ! -e "$KREW_ROOT/bin/kubectl-gitops" ] && [ ! -e "$KREW_ROOT/store/gitops" ] ||
-  fail "uninstall left the plugin behind" "$(ls -R "$KREW_ROOT/bin" "$KREW_ROOT/store")"
+gone
 rm -f "$KREW_ROOT/bin/kubectl_complete-gitops"
 ok "uninstalled"
 
@@ -238,8 +245,7 @@ grep -Eq "Upgraded plugin: (kgitops/)?gitops" <<<"$out" || fail "krew did not up
 check_installed "$v2"
 ok "upgraded to v$v2 with kubectl krew upgrade; the copied completion helper still works"
 run "kubectl krew uninstall gitops" kubectl krew uninstall gitops
-[ ! -e "$KREW_ROOT/bin/kubectl-gitops" ] && [ ! -e "$KREW_ROOT/store/gitops" ] ||
-  fail "uninstall left the plugin behind" "$(ls -R "$KREW_ROOT/bin" "$KREW_ROOT/store")"
+gone
 if out=$(kubectl gitops version --client 2>&1); then fail "kubectl gitops still runs after uninstall" "$out"; fi
 ok "uninstalled; kubectl no longer finds the plugin"
 
