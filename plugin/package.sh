@@ -118,7 +118,8 @@ build() { # TARGET -> builds it and prints the binary's path
   local t=$1 cc args=(build --locked --bin kubectl-gitops --profile "$profile")
   if [ "$t" = "$host" ]; then
     # No --target for the host: the dev build then shares target/debug with `cargo test`.
-    cargo "${args[@]}" >&2
+    # Explicit returns: errexit does not reach into the $(...) this runs in.
+    cargo "${args[@]}" >&2 || return 1
     case $host in
       *-windows-*) echo "$target_dir/$profile_dir/kubectl-gitops.exe" ;;
       *) echo "$target_dir/$profile_dir/kubectl-gitops" ;;
@@ -128,7 +129,7 @@ build() { # TARGET -> builds it and prints the binary's path
   cc=$(c_compiler "$t")
   local upper
   upper=$(echo "$t" | tr 'a-z-' 'A-Z_')
-  env "CC_${t//-/_}=$cc" "CARGO_TARGET_${upper}_LINKER=$cc" cargo "${args[@]}" --target "$t" >&2
+  env "CC_${t//-/_}=$cc" "CARGO_TARGET_${upper}_LINKER=$cc" cargo "${args[@]}" --target "$t" >&2 || return 1
   local exe=kubectl-gitops
   [[ $t == *windows* ]] && exe=kubectl-gitops.exe
   echo "$target_dir/$t/$profile_dir/$exe"

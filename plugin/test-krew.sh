@@ -166,6 +166,21 @@ __start_kubectl kubectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1
 printf '%s\n' "${COMPREPLY[@]}"
 TAB
 
+# The archive's own bash script for `kubectl-gitops` run directly: whatever function it registers
+# for that command name is called as bash would on TAB.
+cat >"$work/tab-static.sh" <<'TAB'
+source "$1"
+COMP_LINE=$2
+COMP_POINT=${#COMP_LINE}
+read -ra COMP_WORDS <<<"$COMP_LINE"
+[[ $COMP_LINE == *" " ]] && COMP_WORDS+=("")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+fn=$(complete -p kubectl-gitops | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+[ -n "$fn" ] || { echo "nothing completes kubectl-gitops" >&2; exit 1; }
+"$fn" kubectl-gitops "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+TAB
+
 in_repo() { (cd "$repo" && "$@"); }
 gone() { # the plugin is uninstalled: neither krew's link nor its files are left
   if [ -e "$KREW_ROOT/bin/kubectl-gitops" ] || [ -e "$KREW_ROOT/store/gitops" ]; then
@@ -193,6 +208,11 @@ check_installed() { # VERSION: the installed plugin runs and completes
   for app in homelab blog chat files gateway; do contains "bash TAB" "$app"; done
   run "bash TAB after 'kubectl gitops ver'" bash "$work/tab.sh" "kubectl gitops ver"
   contains "bash TAB" "version"
+  local static=$KREW_ROOT/store/gitops/v$v/completion/kubectl-gitops.bash
+  run "completion/kubectl-gitops.bash: 'kubectl-gitops re'" bash "$work/tab-static.sh" "$static" "kubectl-gitops re"
+  contains "static bash completion" "render"
+  run "completion/kubectl-gitops.bash: 'kubectl-gitops diff --ap'" bash "$work/tab-static.sh" "$static" "kubectl-gitops diff --ap"
+  contains "static bash completion of a subcommand's flags" "--app"
 }
 
 # krew as `kubectl krew update` leaves it on a user's machine, but with its default index (a Git
@@ -213,7 +233,7 @@ run "kubectl krew install --manifest --archive" \
   kubectl krew install --manifest="$work/www/v$v1/gitops.yaml" --archive="$a1"
 grep -q "Installed plugin: gitops" <<<"$out" || fail "krew did not say it installed gitops" "$out"
 check_installed "$v1"
-ok "installed offline with --manifest/--archive: version v$v1, completion through kubectl and bash"
+ok "installed offline with --manifest/--archive: version v$v1, completion through kubectl, bash TAB and the shipped bash script"
 # krew upgrades only what an index provides; a plugin installed from a manifest is left alone.
 run "kubectl krew upgrade (manifest install)" kubectl krew upgrade gitops --no-update-index
 grep -q "installed via manifest" <<<"$out" || fail "krew upgrade did not skip the manifest install" "$out"

@@ -45,18 +45,63 @@ pub struct CompletionArgs {
     pub shell: Shell,
 }
 
+/// The command the static scripts complete.
+const BIN: &str = "kubectl-gitops";
+/// The same name without its hyphen, for the bash script (see `script`).
+const BASH_NAME: &str = "kubectl_gitops";
+
 /// `kubectl gitops completion SHELL`: prints the static completion script for `kubectl-gitops`.
 pub(super) fn print_script(args: &CompletionArgs) -> Result<u8, CliError> {
+    let text = script(args.shell)?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| CliError(format!("cannot write the completion script: {e}")))?;
+    Ok(EXIT_OK)
+}
+
+/// The static completion script of `kubectl-gitops` for `shell`.
+pub fn script(shell: Shell) -> Result<String, CliError> {
     let mut cmd = Cli::command();
     // Generated into memory first: clap_complete panics on a write error, and a closed pipe
     // (`... | head`) is an error to report, not a crash.
-    let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "kubectl-gitops", &mut script);
-    std::io::stdout()
-        .lock()
-        .write_all(&script)
-        .map_err(|e| CliError(format!("cannot write the completion script: {e}")))?;
-    Ok(EXIT_OK)
+    let mut out = Vec::new();
+    if shell != Shell::Bash {
+        clap_complete::generate(shell, &mut cmd, BIN, &mut out);
+        return String::from_utf8(out)
+            .map_err(|e| CliError(format!("the {shell} completion script is not UTF-8: {e}")));
+    }
+    // clap_complete's bash script never recognises a subcommand when the command's name has a
+    // hyphen (clap-rs/clap#6421: its loop and its case labels spell the state differently), so
+    // `kubectl-gitops diff --<TAB>` would offer nothing. It is generated for a name without one
+    // and registered for the real name: the script finds the command word through `$1`, never
+    // by its name, so only the `complete` lines name it.
+    clap_complete::generate(shell, &mut cmd, BASH_NAME, &mut out);
+    let text = String::from_utf8(out)
+        .map_err(|e| CliError(format!("the bash completion script is not UTF-8: {e}")))?;
+    let registration = format!("complete -F _{BASH_NAME} ");
+    let mut registered = 0;
+    let mut script = String::with_capacity(text.len());
+    for line in text.lines() {
+        match line.strip_suffix(&format!(" {BASH_NAME}")) {
+            Some(head) if line.trim_start().starts_with(&registration) => {
+                script.push_str(&format!("{head} {BIN}\n"));
+                registered += 1;
+            }
+            _ => {
+                script.push_str(line);
+                script.push('\n');
+            }
+        }
+    }
+    // A clap_complete that registers its script differently must fail here, not ship a script
+    // that completes nothing.
+    if registered == 0 {
+        return Err(CliError(
+            "cannot register the bash completion script for kubectl-gitops".into(),
+        ));
+    }
+    Ok(script)
 }
 
 /// The `__complete` entry: `words` are the arguments after `kubectl gitops`, the last one being
@@ -418,6 +463,34 @@ mod tests {
         };
         let (c, d) = complete(&words(line), &apps);
         (c.into_iter().map(|c| c.value).collect(), d)
+    }
+
+    #[test]
+    fn bash_script_registers_the_hyphenated_command() {
+        let script = script(Shell::Bash).expect("bash script");
+        assert!(
+            script.contains(
+                "complete -F _kubectl_gitops -o nosort -o bashdefault -o default kubectl-gitops\n"
+            ),
+            "{script}"
+        );
+        assert!(!script.contains(" kubectl_gitops\n"), "{script}");
+        // The loop's state and the case labels agree, so subcommands complete their flags.
+        assert!(
+            script.contains("cmd=\"kubectl_gitops__subcmd__diff\""),
+            "{script}"
+        );
+        assert!(
+            script.contains("\n        kubectl_gitops__subcmd__diff)\n"),
+            "{script}"
+        );
+        for shell in [Shell::Zsh, Shell::Fish, Shell::PowerShell] {
+            assert!(script_for(shell).contains("kubectl-gitops"), "{shell}");
+        }
+    }
+
+    fn script_for(shell: Shell) -> String {
+        script(shell).expect("script")
     }
 
     #[test]
