@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy, unit tests and the integration tests against a
-# real control plane. Starts the test cluster when none is running and stops it again afterwards
-# (set KGITOPS_KEEP_CLUSTER=1 to leave it running for the next run).
+# Runs every check and test: formatting, clippy, unit tests, the integration tests against a
+# real control plane, and the krew distribution test (plugin/test-krew.sh). Starts the test
+# cluster when none is running and stops it again afterwards (set KGITOPS_KEEP_CLUSTER=1 to
+# leave it running for the next run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,5 @@ export KGITOPS_TEST_KUBECONFIG="${KGITOPS_TEST_DIR:-/dev/shm/kgitops-test}/kubec
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --all-targets
+# Release archives and the krew manifest, installed, upgraded and uninstalled with the real krew.
+bash plugin/test-krew.sh

@@ -85,6 +85,11 @@ pub enum Command {
     Sync(SyncArgs),
     /// Print the plugin version and the server version of the current context.
     Version(VersionArgs),
+    /// Print a shell completion script for the `kubectl-gitops` command.
+    ///
+    /// kubectl 1.26 and later complete `kubectl gitops ...` themselves through the
+    /// `kubectl_complete-gitops` executable shipped in the release archive (app names included).
+    Completion(super::completion::CompletionArgs),
 }
 
 /// Arguments of `version`.

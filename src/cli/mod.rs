@@ -2,6 +2,7 @@
 //! messages and exit codes. Nothing below this module prints or exits.
 
 mod args;
+mod completion;
 mod diff;
 mod escape;
 mod render;
@@ -10,11 +11,13 @@ mod sync;
 mod tree;
 mod version;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{Cli, Command, GlobalArgs, OutputFormat};
+pub use version::set_version;
 
 /// Exit code for success (and, for `diff`, "no differences").
 pub const EXIT_OK: u8 = 0;
@@ -35,7 +38,22 @@ impl<E: std::error::Error> From<E> for CliError {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // kubectl's plugin completion runs `kubectl_complete-gitops`, which calls `__complete`. It is
+    // taken before clap parses anything: clap would claim the global flags among the words being
+    // completed (`__complete --context <TAB>`) as flags of its own.
+    if args.get(1).is_some_and(|a| a == completion::ENTRY) {
+        // SAFETY: nothing has started a thread yet; this is the first thing the binary does.
+        unsafe { completion::isolate_from_network() };
+        return completion::complete_entry(&args[2..]);
+    }
+    let matches = Cli::command()
+        .version(version::version())
+        .get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(CliError(msg)) => {
@@ -52,6 +70,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Render(r) => render::run(&cli.global, r),
         Command::Diff(d) => diff::run(&cli.global, d),
         Command::Sync(s) => sync::run(&cli.global, s),
+        Command::Completion(c) => completion::print_script(c),
     }
 }
 

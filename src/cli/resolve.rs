@@ -28,7 +28,14 @@ impl From<&TreeArgs> for TreeSpec {
 /// that compares with a cluster.
 pub async fn connect_and_learn(
     target: &crate::cluster::KubeTarget,
-) -> Result<(crate::cluster::Connection, crate::cluster::Catalog, TreeFacts), CliError> {
+) -> Result<
+    (
+        crate::cluster::Connection,
+        crate::cluster::Catalog,
+        TreeFacts,
+    ),
+    CliError,
+> {
     let conn = crate::cluster::connect(target).await?;
     let catalog = crate::cluster::Catalog::discover(&conn).await?;
     let mut facts = crate::plan::facts::from_kubeconfig(target);

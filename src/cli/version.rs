@@ -1,13 +1,31 @@
 //! `kubectl gitops version`: like `kubectl version`, client first, then the server.
 
+use std::sync::OnceLock;
+
 use serde_json::json;
 
 use super::args::{GlobalArgs, OutputFormat, VersionArgs};
 use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
 use crate::cluster::{ClusterError, connect};
 
-/// The plugin's version.
+/// The plugin's version in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The version the binary was stamped with, when it differs from Cargo.toml's.
+static STAMPED: OnceLock<&'static str> = OnceLock::new();
+
+/// Stamps the binary's version (without `v`): `main.rs` passes `KUBECTL_GITOPS_VERSION` from
+/// build time, so that a release or the krew upgrade test can build another version without
+/// editing Cargo.toml. Only the first call counts.
+pub fn set_version(version: &'static str) {
+    let _ = STAMPED.set(version);
+}
+
+/// The plugin's version (without `v`): the stamped one, else Cargo.toml's.
+pub fn version() -> &'static str {
+    STAMPED.get().copied().unwrap_or(VERSION)
+}
+
 /// The Git commit the plugin was built from.
 pub const COMMIT: &str = env!("KUBECTL_GITOPS_COMMIT");
 
@@ -21,7 +39,8 @@ pub(super) fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<u8, CliErro
             conn.server_version().await
         }))
     };
-    let client = json!({ "version": format!("v{VERSION}"), "commit": COMMIT });
+    let version = version();
+    let client = json!({ "version": format!("v{version}"), "commit": COMMIT });
     match args.output {
         OutputFormat::Json => {
             let mut doc = json!({ "clientVersion": client });
@@ -31,7 +50,7 @@ pub(super) fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<u8, CliErro
             println!("{}", super::escape::json_pretty(&doc)?);
         }
         OutputFormat::Text => {
-            println!("Client Version: v{VERSION} (commit {COMMIT})");
+            println!("Client Version: v{version} (commit {COMMIT})");
             if let Some(Ok(info)) = &server {
                 println!("Server Version: {}", info.git_version);
             }

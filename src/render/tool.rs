@@ -19,14 +19,22 @@ pub const MAX_OUTPUT: usize = 128 * 1024 * 1024;
 /// Whether a program is on PATH.
 pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            let p = dir.join(program);
-            p.is_file()
-                && std::fs::metadata(&p)
-                    .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
-                    .unwrap_or(false)
-        })
+        std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(program)))
     })
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    p.is_file()
+        && std::fs::metadata(p)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
+            .unwrap_or(false)
+}
+
+/// Windows has no execute bit; a program there is `NAME.exe` (the windows/amd64 release build).
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.is_file() || p.with_extension("exe").is_file()
 }
 
 /// Runs `program args...` in `cwd` and returns its stdout; a failure carries the last lines of
