@@ -38,13 +38,13 @@ impl Repo {
                     break;
                 }
                 budget -= 1;
-                let commit = repo.find_commit(id).map_err(|e| unreadable(e.into()))?;
+                let commit = repo.find_commit(id).map_err(unreadable)?;
                 let parent = commit.parent_ids().next().map(|p| p.detach());
                 let tree = commit.tree().map_err(unreadable)?;
                 let parent_tree = match parent {
                     Some(p) => Some(
                         repo.find_commit(p)
-                            .map_err(|e| unreadable(e.into()))?
+                            .map_err(unreadable)?
                             .tree()
                             .map_err(unreadable)?,
                     ),
