@@ -117,23 +117,7 @@ spawn() { # name, command...
 
 api_ok() { curl -fsS --cacert "$D/pki/ca.crt" -H "Authorization: Bearer $(cat "$D/token")" "$SERVER$1"; }
 
-start() {
-  if running kube-apiserver && api_ok /readyz >/dev/null 2>&1; then
-    log "already running; KUBECONFIG=$D/kubeconfig"
-    return 0
-  fi
-  stop >/dev/null 2>&1 || true
-  bash "$ROOT/tools/build.sh"
-  mkdir -p "$D"
-  pki
-  kubeconfig
-
-  spawn etcd "$BIN/etcd" --name=kgitops --data-dir="$D/etcd" \
-    --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls="http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER" \
-    --initial-cluster="kgitops=http://127.0.0.1:$ETCD_PEER" --unsafe-no-fsync=true --log-level=warn
-  wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
-
+start_apiserver() {
   # An audit log of who asked for what: security tests read it to show that no request of the
   # plugin left the namespaces a repository may name. Controllers' lease and event chatter and
   # health probes are left out to keep it small.
@@ -159,6 +143,26 @@ POLICY
     --service-account-key-file="$D/pki/sa.key" --service-account-signing-key-file="$D/pki/sa.key" \
     --allow-privileged=true --profiling=false --v=1 \
     --endpoint-reconciler-type=none
+}
+
+start() {
+  if running kube-apiserver && api_ok /readyz >/dev/null 2>&1; then
+    log "already running; KUBECONFIG=$D/kubeconfig"
+    return 0
+  fi
+  stop >/dev/null 2>&1 || true
+  bash "$ROOT/tools/build.sh"
+  mkdir -p "$D"
+  pki
+  kubeconfig
+
+  spawn etcd "$BIN/etcd" --name=kgitops --data-dir="$D/etcd" \
+    --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls="http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER" \
+    --initial-cluster="kgitops=http://127.0.0.1:$ETCD_PEER" --unsafe-no-fsync=true --log-level=warn
+  wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+
+  start_apiserver
   wait_for kube-apiserver 90 api_ok /readyz
 
   spawn kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$D/kubeconfig" \
@@ -213,7 +217,13 @@ case "${1:-}" in
     if running kube-apiserver && api_ok /readyz >/dev/null 2>&1; then exit 0; fi
     start && touch "$D/started-by-test-sh" ;;
   stop) stop ;;
+  restart-apiserver) # for tests of a server that goes away and comes back: etcd keeps the state
+    if running kube-apiserver; then kill "$(cat "$D/kube-apiserver.pid")"; fi
+    for _ in $(seq 100); do running kube-apiserver || break; sleep 0.1; done
+    start_apiserver
+    wait_for kube-apiserver 90 api_ok /readyz
+    log "kube-apiserver restarted" ;;
   logs) logs ;;
   env) echo "export KUBECONFIG=$D/kubeconfig" ;;
-  *) echo "usage: $0 start|start-if-stopped|stop|logs|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|start-if-stopped|stop|restart-apiserver|logs|env" >&2; exit 2 ;;
 esac

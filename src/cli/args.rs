@@ -83,6 +83,18 @@ pub enum Command {
     Diff(DiffArgs),
     /// Apply the tree in order (hooks, sync waves, health waits), and prune what left Git.
     Sync(SyncArgs),
+    /// One line per app: sync status, health, the revision deployed and Git's, last sync.
+    Status(StatusArgs),
+    /// An app's syncs (from its record in the cluster) beside the commits that changed it.
+    History(HistoryArgs),
+    /// Sync an app back to a revision it was deployed at before (no hooks, as Argo CD).
+    Rollback(RollbackArgs),
+    /// Revert a commit with git (a real commit: the audit trail), then sync the apps it changed.
+    ///
+    /// Usage: kubectl gitops revert [ROOT] COMMIT
+    Revert(RevertArgs),
+    /// Follow the branch and the cluster: report drift, and put it back with --self-heal.
+    Watch(WatchArgs),
     /// Print the plugin version and the server version of the current context.
     Version(VersionArgs),
     /// Print a shell completion script for the `kubectl-gitops` command.
@@ -287,4 +299,143 @@ pub struct SyncArgs {
     /// Output format of the result.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputFormat,
+}
+
+/// How a sync that a day-2 command starts behaves: the flags `sync` has for it.
+#[derive(Debug, Clone, Args)]
+pub struct SyncFlags {
+    /// Delete live objects tracked to the apps that left Git.
+    #[arg(long)]
+    pub prune: bool,
+    /// Take over fields that another field manager applies.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Give up when the sync has not finished (applied and healthy) in this time.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How long to wait for another sync of the same app to finish.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// Requests in flight at once against each API server.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+/// Arguments of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Where the tree comes from (default: HEAD, what sync would deploy).
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Only this app and its child apps (repeatable).
+    #[arg(long = "app", value_name = "NAME")]
+    pub apps: Vec<String>,
+    /// Requests in flight at once against each API server.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// Arguments of `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Where the tree comes from (default: HEAD).
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// The app.
+    #[arg(long = "app", value_name = "NAME")]
+    pub app: String,
+    /// How many commits to show at most.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// Arguments of `rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Where the tree comes from (the repository and ROOT; the revision is the one rolled back to).
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// The app (its child apps go with it).
+    #[arg(long = "app", value_name = "NAME")]
+    pub app: String,
+    /// The revision to go back to: one the app was deployed at (see `history`).
+    #[arg(long, value_name = "REV", conflicts_with = "steps")]
+    pub to: Option<String>,
+    /// How many deployed revisions to go back (default 1: the one before the current).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<usize>,
+    /// Roll back even when the app's policy (automated.selfHeal) or a running watch would undo it.
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would be synced and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How the sync behaves.
+    #[command(flatten)]
+    pub sync: SyncFlags,
+    /// Output format of the result.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// Arguments of `revert`.
+#[derive(Debug, Args)]
+pub struct RevertArgs {
+    /// Where the tree comes from; its ROOT positional is followed by COMMIT.
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// The commit to revert (with ROOT before it, or alone).
+    #[arg(value_name = "COMMIT")]
+    pub commit: Option<String>,
+    /// Only write the revert commit; sync nothing.
+    #[arg(long)]
+    pub no_sync: bool,
+    /// Push the revert commit with git before syncing.
+    #[arg(long)]
+    pub push: bool,
+    /// How the sync behaves.
+    #[command(flatten)]
+    pub sync: SyncFlags,
+    /// Output format of the result.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// Output formats of `watch`: one line per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum WatchFormat {
+    /// One line of text per event.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Arguments of `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Where the tree comes from (the branch is followed: its upstream when it has one).
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Only this app and its child apps (repeatable).
+    #[arg(long = "app", value_name = "NAME")]
+    pub apps: Vec<String>,
+    /// How often to look.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+    /// Put drift back (apps with automated.selfHeal do without it).
+    #[arg(long)]
+    pub self_heal: bool,
+    /// How the syncs behave.
+    #[command(flatten)]
+    pub sync: SyncFlags,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: WatchFormat,
 }

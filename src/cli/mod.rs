@@ -5,11 +5,16 @@ mod args;
 mod completion;
 mod diff;
 mod escape;
+mod history;
 mod render;
 mod resolve;
+mod revert;
+mod rollback;
+mod status;
 mod sync;
 mod tree;
 mod version;
+mod watch;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -70,6 +75,11 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Render(r) => render::run(&cli.global, r),
         Command::Diff(d) => diff::run(&cli.global, d),
         Command::Sync(s) => sync::run(&cli.global, s),
+        Command::Status(s) => status::run(&cli.global, s),
+        Command::History(h) => history::run(&cli.global, h),
+        Command::Rollback(r) => rollback::run(&cli.global, r),
+        Command::Revert(r) => revert::run(&cli.global, r),
+        Command::Watch(w) => watch::run(&cli.global, w),
         Command::Completion(c) => completion::print_script(c),
     }
 }

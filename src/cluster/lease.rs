@@ -280,3 +280,65 @@ impl HeldLeases {
         futures::future::join_all(deletes).await;
     }
 }
+
+/// Marks a long-running process (a watch) as alive for `seconds`: creates or renews the lease
+/// `name`. Other commands read it with [`live_holder`].
+pub async fn announce(
+    conn: &Connection,
+    namespace: &str,
+    name: &str,
+    holder: &str,
+    seconds: i32,
+) -> Result<(), ClusterError> {
+    paths::check(Some(namespace), Some(name))?;
+    let api: Api<Lease> = Api::namespaced(conn.client.clone(), namespace);
+    let now = Timestamp::now();
+    let mut lease = api
+        .get_opt(name)
+        .await
+        .map_err(|e| conn.error(e, "read a lease"))?
+        .unwrap_or_else(|| Lease {
+            metadata: ObjectMeta {
+                name: Some(name.to_string()),
+                namespace: Some(namespace.to_string()),
+                ..Default::default()
+            },
+            spec: None,
+        });
+    let exists = lease.metadata.resource_version.is_some();
+    let mut spec = spec(holder, now, 0);
+    spec.lease_duration_seconds = Some(seconds);
+    lease.spec = Some(spec);
+    let result = if exists {
+        api.replace(name, &PostParams::default(), &lease).await
+    } else {
+        api.create(&PostParams::default(), &lease).await
+    };
+    result
+        .map(|_| ())
+        .map_err(|e| conn.error(e, "write a lease"))
+}
+
+/// Who holds the lease `name`, if anyone does and it has not expired.
+pub async fn live_holder(
+    conn: &Connection,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<String>, ClusterError> {
+    paths::check(Some(namespace), Some(name))?;
+    let api: Api<Lease> = Api::namespaced(conn.client.clone(), namespace);
+    let lease = match api.get_opt(name).await {
+        Ok(l) => l,
+        Err(kube::Error::Api(s)) if s.code == 404 => None,
+        Err(e) => return Err(conn.error(e, "read a lease")),
+    };
+    Ok(lease
+        .filter(|l| !expired(l, Timestamp::now()))
+        .and_then(|l| l.spec.and_then(|s| s.holder_identity)))
+}
+
+/// Gives a lease up at once (a watch that stops).
+pub async fn withdraw(conn: &Connection, namespace: &str, name: &str) {
+    let api: Api<Lease> = Api::namespaced(conn.client.clone(), namespace);
+    let _ = api.delete(name, &DeleteParams::default()).await;
+}

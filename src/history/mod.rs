@@ -2,4 +2,7 @@
 //! status, history and rollback read.
 
 pub mod record;
+pub mod revert;
 pub mod status;
+pub mod timeline;
+pub mod watch;

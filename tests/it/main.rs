@@ -12,6 +12,7 @@ mod oci_registry;
 mod appset;
 mod bad_input;
 mod control_plane;
+mod day2;
 mod diff;
 mod diff_revisions;
 mod example;

@@ -1,0 +1,160 @@
+//! `kubectl gitops status`: one line per app, like `argocd app list`.
+
+use colored::Colorize;
+
+use super::args::{GlobalArgs, OutputFormat, StatusArgs};
+use super::diff::check_apps;
+use super::escape::{json_pretty, terminal_line};
+use super::resolve::{connect_and_learn, resolve, use_color};
+use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
+use crate::health::HealthStatus;
+use crate::history::status::{AppStatus, SyncStatus, statuses};
+use crate::plan::{self, Clusters, PlanRequest};
+use crate::source::Sha;
+
+pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError> {
+    let target = global.target();
+    colored::control::set_override(use_color(global.color));
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        // Status compares with what a sync would deploy: HEAD unless a revision is named.
+        let mut tree_args = args.tree.clone();
+        tree_args.revision.get_or_insert_with(|| "HEAD".into());
+        let resolved = resolve(&tree_args, &facts)?;
+        check_apps(&resolved.tree, &args.apps)?;
+        let mut clusters = Clusters::from_session(&target, conn, catalog);
+        let plan = plan::build(
+            &mut clusters,
+            PlanRequest {
+                tree: &resolved.tree,
+                select: &args.apps,
+                tree_id: &resolved.tree_id,
+                records_namespace: &global.records_namespace,
+                force_conflicts: true,
+                concurrency: args.concurrency,
+            },
+        )
+        .await;
+        let rows = statuses(&plan);
+        match args.output {
+            OutputFormat::Json => {
+                #[derive(serde::Serialize)]
+                struct Doc<'a> {
+                    apps: &'a [AppStatus],
+                    errors: &'a [String],
+                }
+                println!(
+                    "{}",
+                    json_pretty(&Doc {
+                        apps: &rows,
+                        errors: &plan.errors
+                    })?
+                );
+            }
+            OutputFormat::Text => print!("{}", table(&rows)),
+        }
+        for e in &plan.errors {
+            eprintln!("error: {}", terminal_line(e));
+        }
+        Ok(if plan.render_failed() {
+            EXIT_ERROR
+        } else {
+            EXIT_OK
+        })
+    })
+}
+
+fn short(rev: Option<&str>) -> String {
+    match rev {
+        Some(r) => Sha::parse(r).map_or_else(|_| r.to_string(), |s| s.short().to_string()),
+        None => "-".into(),
+    }
+}
+
+fn table(rows: &[AppStatus]) -> String {
+    let header = [
+        "APP",
+        "SYNC",
+        "HEALTH",
+        "DEPLOYED",
+        "REVISION",
+        "DESTINATION",
+        "LAST SYNC",
+    ];
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            [
+                terminal_line(&r.name),
+                format!("{:?}", r.sync),
+                r.health.as_str().to_string(),
+                short(r.deployed.as_deref()),
+                short(r.revision.as_deref()),
+                terminal_line(&r.destination),
+                r.last_sync
+                    .as_ref()
+                    .map(|l| {
+                        let when = l.finished_at.split('.').next().unwrap_or(&l.finished_at);
+                        format!("{when} {} ({}, {})", l.outcome, l.operation, l.user)
+                    })
+                    .unwrap_or_else(|| "never".into()),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for c in &cells {
+        for (w, v) in widths.iter_mut().zip(c) {
+            *w = (*w).max(v.chars().count());
+        }
+    }
+    let line = |c: &[String]| {
+        c.iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (v, w))| {
+                if i + 1 == c.len() {
+                    v.clone()
+                } else {
+                    format!("{v:<w$}  ")
+                }
+            })
+            .collect::<String>()
+    };
+    let mut out = line(&header.map(String::from));
+    out.push('\n');
+    for (c, r) in cells.iter().zip(rows) {
+        let text = line(c);
+        let painted = match (r.sync, r.health) {
+            (SyncStatus::Unknown, _) | (_, HealthStatus::Degraded | HealthStatus::Missing) => {
+                text.red().to_string()
+            }
+            (SyncStatus::OutOfSync, _) | (_, HealthStatus::Progressing) => {
+                text.yellow().to_string()
+            }
+            _ => text,
+        };
+        out.push_str(&painted);
+        out.push('\n');
+    }
+    for r in rows {
+        if let Some(why) = &r.health_message
+            && r.health != HealthStatus::Healthy
+        {
+            out.push_str(&format!(
+                "{}: {}: {}\n",
+                terminal_line(&r.name),
+                r.health.as_str(),
+                terminal_line(why)
+            ));
+        }
+        for e in &r.errors {
+            out.push_str(&format!(
+                "{}: {}\n",
+                terminal_line(&r.name),
+                terminal_line(e)
+            ));
+        }
+    }
+    out
+}

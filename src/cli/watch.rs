@@ -1,0 +1,132 @@
+//! `kubectl gitops watch`: the drift watch, one line per event (`-o json`: one JSON object per
+//! line), until Ctrl-C.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::args::{GlobalArgs, WatchArgs, WatchFormat};
+use super::escape::{json_pretty, terminal_line};
+use super::resolve::connect_and_learn;
+use super::{CliError, EXIT_OK, runtime};
+use crate::apps::TreeSpec;
+use crate::history::watch::{WatchEvent, WatchRequest, watch};
+use crate::plan::Clusters;
+use crate::sync::SyncRequest;
+
+pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError> {
+    let target = global.target();
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            // Ctrl-C (or a TERM from a supervisor) stops the watch between steps: a sync under
+            // way finishes first, and the watch's lease is given up.
+            let stop = Arc::clone(&stop);
+            tokio::spawn(async move {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    match signal(SignalKind::terminate()) {
+                        Ok(mut term) => {
+                            tokio::select! {
+                                _ = tokio::signal::ctrl_c() => {}
+                                _ = term.recv() => {}
+                            }
+                        }
+                        Err(_) => {
+                            let _ = tokio::signal::ctrl_c().await;
+                        }
+                    }
+                }
+                #[cfg(not(unix))]
+                let _ = tokio::signal::ctrl_c().await;
+                stop.store(true, Ordering::SeqCst);
+            });
+        }
+        let req = WatchRequest {
+            spec: TreeSpec::from(&args.tree),
+            facts,
+            select: args.apps.clone(),
+            interval: args.interval,
+            self_heal: args.self_heal,
+            sync: SyncRequest {
+                prune: args.sync.prune,
+                force_conflicts: args.sync.force_conflicts,
+                timeout: args.sync.timeout,
+                concurrency: args.sync.concurrency,
+                records_namespace: global.records_namespace.clone(),
+                tree_id: String::new(),
+                operation: "sync".into(),
+                user: conn.whoami().await,
+                hooks: true,
+                revision: None,
+            },
+            lock_timeout: args.sync.lock_timeout,
+        };
+        let format = args.output;
+        watch(&mut clusters, req, move |e| print(&e, format), stop).await;
+        Ok(EXIT_OK)
+    })
+}
+
+fn print(e: &WatchEvent, format: WatchFormat) {
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let line = match format {
+        WatchFormat::Json => {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            v["time"] = serde_json::Value::String(now.to_string());
+            // One object per line: compact, with the same escaping as every JSON output.
+            json_pretty(&v)
+                .map(|t| t.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default()
+        }
+        WatchFormat::Text => {
+            let text = match e {
+                WatchEvent::Revision { revision, previous } => match previous {
+                    Some(p) => format!("new commit {} (was {})", short(revision), short(p)),
+                    None => format!("watching {}", short(revision)),
+                },
+                WatchEvent::Drift {
+                    app,
+                    object,
+                    managers,
+                    diff,
+                } => format!(
+                    "DRIFT DETECTED app {app}: {object} changed by {}: {diff}",
+                    managers.join(", ")
+                ),
+                WatchEvent::OutOfSync { app, objects } => {
+                    format!(
+                        "app {app} is OutOfSync ({objects} objects); not synced: its policy is not automated"
+                    )
+                }
+                WatchEvent::Syncing { apps, reason } => {
+                    format!("syncing {} ({reason})", apps.join(", "))
+                }
+                WatchEvent::Synced { app, applied } => {
+                    format!("app {app} synced ({applied} applied)")
+                }
+                WatchEvent::SyncFailed { app, message } => {
+                    format!("app {app} sync FAILED: {message}")
+                }
+                WatchEvent::Error { message } => format!("error (will retry): {message}"),
+                WatchEvent::Stopped => "stopped".to_string(),
+            };
+            format!(
+                "{} {}",
+                now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                terminal_line(&text)
+            )
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn short(rev: &str) -> &str {
+    &rev[..rev.len().min(12)]
+}

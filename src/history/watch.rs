@@ -1,0 +1,397 @@
+//! A drift watch without a controller: follow the branch, compare with the cluster through the
+//! same plan as diff and sync, report what changed by hand (DRIFT DETECTED, who, a short diff),
+//! and put it back when asked (`--self-heal` or an app's `automated.selfHeal`); apps whose
+//! policy is automated get new commits synced. Cheap when nothing changes: a tree is rendered
+//! again only for a new commit, and the plan skips every dry run the live objects prove
+//! unnecessary, so an idle round costs the LISTs.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::apps::{LoadedTree, TreeFacts, TreeSpec, load};
+use crate::cluster::lease;
+use crate::history::record;
+use crate::plan::{self, Clusters, Plan, PlanRequest};
+use crate::sync::{AppOutcome, Events, SyncRequest, lock_plan_run};
+
+/// What a watch is asked to do.
+pub struct WatchRequest {
+    /// Where the tree comes from (its revision is chosen by the watch).
+    pub spec: TreeSpec,
+    /// What rendering needs to know of the cluster.
+    pub facts: TreeFacts,
+    /// Apps to watch (with their children); empty: all.
+    pub select: Vec<String>,
+    /// How long between rounds.
+    pub interval: Duration,
+    /// Put drift back in every app, not only those with `automated.selfHeal`.
+    pub self_heal: bool,
+    /// How its syncs run (revision and tree are filled in per round).
+    pub sync: SyncRequest,
+    /// How long a sync waits for another run's locks.
+    pub lock_timeout: Duration,
+}
+
+/// One thing a watch saw or did; one line of output each.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "camelCase")]
+pub enum WatchEvent {
+    /// Watching a revision (the first round, or a new commit on the branch).
+    #[serde(rename_all = "camelCase")]
+    Revision {
+        /// The commit.
+        revision: String,
+        /// The commit before, for a new one.
+        previous: Option<String>,
+    },
+    /// An object was changed by someone other than Git.
+    #[serde(rename_all = "camelCase")]
+    Drift {
+        /// The app.
+        app: String,
+        /// `Kind namespace/name`.
+        object: String,
+        /// Who changed it.
+        managers: Vec<String>,
+        /// The changed lines, short.
+        diff: String,
+    },
+    /// An app differs from Git and is not put back (no self-heal, not automated).
+    #[serde(rename_all = "camelCase")]
+    OutOfSync {
+        /// The app.
+        app: String,
+        /// How many objects differ.
+        objects: usize,
+    },
+    /// A sync started.
+    #[serde(rename_all = "camelCase")]
+    Syncing {
+        /// The apps.
+        apps: Vec<String>,
+        /// `self-heal` or `new commit`.
+        reason: String,
+    },
+    /// An app was synced.
+    #[serde(rename_all = "camelCase")]
+    Synced {
+        /// The app.
+        app: String,
+        /// Objects applied.
+        applied: usize,
+    },
+    /// An app's sync failed.
+    #[serde(rename_all = "camelCase")]
+    SyncFailed {
+        /// The app.
+        app: String,
+        /// Why.
+        message: String,
+    },
+    /// Something went wrong; the watch goes on and tries again next round.
+    #[serde(rename_all = "camelCase")]
+    Error {
+        /// What.
+        message: String,
+    },
+    /// The watch stopped (Ctrl-C).
+    Stopped,
+}
+
+/// The lease a running watch of a tree keeps, so `rollback` knows a watch would undo it.
+pub fn lease_name(tree_id: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in tree_id.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("watch-{hash:016x}")
+}
+
+/// The commit to watch: the branch's upstream after a fetch when it has one (the remote is
+/// the truth CI pushes to), else `HEAD`. Errors are the user's git's words.
+fn follow(workdir: &Path) -> Result<String, String> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(workdir)
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(std::process::Stdio::null())
+            .output()
+    };
+    let upstream = git(&[
+        "rev-parse",
+        "--abbrev-ref",
+        "--symbolic-full-name",
+        "@{upstream}",
+    ])
+    .ok()
+    .filter(|o| o.status.success())
+    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let rev = match upstream {
+        Some(u) => {
+            let fetched = git(&["fetch", "--quiet"]).map_err(|e| e.to_string())?;
+            if !fetched.status.success() {
+                return Err(format!(
+                    "git fetch failed: {}",
+                    String::from_utf8_lossy(&fetched.stderr).trim()
+                ));
+            }
+            u
+        }
+        None => "HEAD".to_string(),
+    };
+    let out =
+        git(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")]).map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The changed lines of a diff, on one line.
+fn short_diff(unified: &str) -> String {
+    let lines: Vec<&str> = unified
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .take(6)
+        .map(str::trim_end)
+        .collect();
+    lines.join(" | ")
+}
+
+/// Watches until `stop` is set, sending each event to `emit`.
+pub async fn watch(
+    clusters: &mut Clusters,
+    req: WatchRequest,
+    emit: impl Fn(WatchEvent),
+    stop: Arc<AtomicBool>,
+) {
+    let mut current: Option<LoadedTree> = None;
+    let mut last_revision: Option<String> = None;
+    let mut workdir: Option<std::path::PathBuf> = None;
+    // Drift already reported: (app, object, live resourceVersion).
+    let mut reported: HashSet<(String, String, String)> = HashSet::new();
+    let mut errors_seen: HashSet<String> = HashSet::new();
+    let holder = lease::holder_identity(&req.sync.user);
+    while !stop.load(Ordering::SeqCst) {
+        // 1. The revision to deploy.
+        let revision = match &workdir {
+            Some(w) => follow(w),
+            None => Ok("HEAD".to_string()),
+        };
+        let revision = match revision {
+            Ok(r) => r,
+            Err(message) => {
+                emit(WatchEvent::Error { message });
+                last_revision.clone().unwrap_or_else(|| "HEAD".into())
+            }
+        };
+        let new_commit = last_revision.as_deref() != Some(revision.as_str());
+        if new_commit || current.is_none() {
+            let mut spec = req.spec.clone();
+            spec.revision = Some(revision.clone());
+            match load(&spec, &req.facts) {
+                Ok(t) => {
+                    let sha = t
+                        .revision
+                        .map(|s| s.to_string())
+                        .unwrap_or(revision.clone());
+                    workdir = t.workdir.clone().or(workdir);
+                    emit(WatchEvent::Revision {
+                        revision: sha.clone(),
+                        previous: last_revision.clone(),
+                    });
+                    for e in &t.tree.errors {
+                        emit(WatchEvent::Error {
+                            message: e.to_string(),
+                        });
+                    }
+                    last_revision = Some(sha);
+                    current = Some(t);
+                }
+                Err(e) => emit(WatchEvent::Error {
+                    message: e.to_string(),
+                }),
+            }
+        }
+        let Some(tree) = &current else {
+            if pause(req.interval, &stop).await {
+                break;
+            }
+            continue;
+        };
+        // 2. Compare, as diff does.
+        let plan = plan::build(
+            clusters,
+            PlanRequest {
+                tree: &tree.tree,
+                select: &req.select,
+                tree_id: &tree.tree_id,
+                records_namespace: &req.sync.records_namespace,
+                force_conflicts: true,
+                concurrency: req.sync.concurrency,
+            },
+        )
+        .await;
+        let (heal, deploy) = judge(&plan, &req, new_commit, &mut reported, &emit);
+        for a in &plan.apps {
+            for e in &a.errors {
+                let message = format!("app {:?}: {e}", a.name);
+                if errors_seen.insert(message.clone()) {
+                    emit(WatchEvent::Error { message });
+                }
+            }
+        }
+        // 3. Put back what is asked for.
+        for (apps, reason) in [(heal, "self-heal"), (deploy, "new commit")] {
+            if apps.is_empty() || stop.load(Ordering::SeqCst) {
+                continue;
+            }
+            emit(WatchEvent::Syncing {
+                apps: apps.clone(),
+                reason: reason.to_string(),
+            });
+            let mut sync = req.sync.clone();
+            sync.tree_id = tree.tree_id.clone();
+            sync.revision = tree.revision.map(|s| s.to_string());
+            match lock_plan_run(
+                clusters,
+                &tree.tree,
+                &tree.tree_id,
+                &apps,
+                &sync,
+                req.lock_timeout,
+                Events::none(),
+            )
+            .await
+            {
+                Ok((_, report)) => {
+                    for r in report.apps {
+                        match r.outcome {
+                            AppOutcome::Synced => emit(WatchEvent::Synced {
+                                app: r.name,
+                                applied: r.applied,
+                            }),
+                            AppOutcome::Failed => emit(WatchEvent::SyncFailed {
+                                app: r.name,
+                                message: r.message.unwrap_or_default(),
+                            }),
+                            AppOutcome::Skipped => {}
+                        }
+                    }
+                }
+                Err(e) => emit(WatchEvent::Error {
+                    message: e.to_string(),
+                }),
+            }
+        }
+        // 4. Say this watch is alive, for rollback to know.
+        let seconds =
+            i32::try_from(req.interval.as_secs().saturating_mul(2) + 30).unwrap_or(i32::MAX);
+        for s in clusters.sessions() {
+            let ok = record::ensure_namespace(&s.conn, &req.sync.records_namespace).await;
+            if ok.is_ok() {
+                let _ = lease::announce(
+                    &s.conn,
+                    &req.sync.records_namespace,
+                    &lease_name(&tree.tree_id),
+                    &holder,
+                    seconds,
+                )
+                .await;
+            }
+        }
+        if pause(req.interval, &stop).await {
+            break;
+        }
+    }
+    if let Some(tree) = &current {
+        for s in clusters.sessions() {
+            lease::withdraw(
+                &s.conn,
+                &req.sync.records_namespace,
+                &lease_name(&tree.tree_id),
+            )
+            .await;
+        }
+    }
+    emit(WatchEvent::Stopped);
+}
+
+/// Which apps to heal and which to deploy, reporting drift and differences on the way.
+fn judge(
+    plan: &Plan,
+    req: &WatchRequest,
+    new_commit: bool,
+    reported: &mut HashSet<(String, String, String)>,
+    emit: &impl Fn(WatchEvent),
+) -> (Vec<String>, Vec<String>) {
+    let mut heal = Vec::new();
+    let mut deploy = Vec::new();
+    for a in &plan.apps {
+        if !a.errors.is_empty() || a.context.is_none() {
+            continue;
+        }
+        let mut drifted = false;
+        let mut from_git = !a.prunes.is_empty();
+        for s in &a.steps {
+            let Some(change) = &s.change else { continue };
+            if change.drift_managers.is_empty() {
+                from_git = true;
+                continue;
+            }
+            drifted = true;
+            let rv = s
+                .live
+                .as_ref()
+                .and_then(|l| l.pointer("/metadata/resourceVersion"))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            if reported.insert((a.name.clone(), change.display_name(), rv)) {
+                emit(WatchEvent::Drift {
+                    app: a.name.clone(),
+                    object: change.display_name(),
+                    managers: change.drift_managers.clone(),
+                    diff: short_diff(&change.diff),
+                });
+            }
+        }
+        if drifted && (req.self_heal || a.automation.self_heal) {
+            heal.push(a.name.clone());
+        } else if from_git && a.automation.enabled {
+            deploy.push(a.name.clone());
+        } else if (drifted || from_git) && new_commit {
+            emit(WatchEvent::OutOfSync {
+                app: a.name.clone(),
+                objects: a.steps.iter().filter(|s| s.change.is_some()).count() + a.prunes.len(),
+            });
+        }
+    }
+    (heal, deploy)
+}
+
+/// Sleeps for `interval`, waking early when asked to stop; true when stopping.
+async fn pause(interval: Duration, stop: &AtomicBool) -> bool {
+    let step = Duration::from_millis(100);
+    let mut waited = Duration::ZERO;
+    while waited < interval {
+        if stop.load(Ordering::SeqCst) {
+            return true;
+        }
+        tokio::time::sleep(step).await;
+        waited += step;
+    }
+    stop.load(Ordering::SeqCst)
+}
