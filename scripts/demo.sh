@@ -41,6 +41,24 @@ step kubectl -n files scale deployment filebrowser --replicas=3
 step kubectl gitops diff --app files || true
 step kubectl gitops sync --app files
 step kubectl gitops diff --app files
-step kubectl gitops diff --from HEAD --to HEAD
+step kubectl gitops status
+# A watch puts hand edits back on its own (here every 2 seconds; the default is 30s).
+kubectl gitops watch --interval 2s --self-heal >"$REPO/../watch.log" 2>&1 &
+WATCH=$!
+trap 'kill $WATCH 2>/dev/null || true' EXIT
+sleep 4
+step kubectl -n files scale deployment filebrowser --replicas=5
+sleep 6
+kill "$WATCH"; wait "$WATCH" 2>/dev/null || true
+printf '\n$ # what the watch printed\n'; cat "$REPO/../watch.log"
+# A bad commit goes out...
+sed -i 's#image: filebrowser/filebrowser:v2#image: filebrowser/filebrowser:v2-broken#' apps/files/files.yaml
+git -c user.name=demo -c user.email=demo@example.com commit -qam "files: upgrade the image"
+step kubectl gitops sync --app files --timeout 30s || true
+# ...and git revert is the rollback: a real commit, then a sync of what it changed.
+step kubectl gitops revert HEAD
+step git log --oneline -3
+step kubectl gitops history --app files
+step kubectl gitops diff --from HEAD~2 --to HEAD
 echo
 echo "The local cluster keeps running; stop it with: scripts/test-cluster.sh stop"
