@@ -232,7 +232,38 @@ fn hostile() -> Hostile {
             ),
         )
         .write("apps/bad-file.yaml", &application("bad-file", &src("cases/badfile"), &ns.name, ""))
-        .write("cases/badfile/a\n```\n## Forged heading.yaml", "a: [1\n");
+        .write("cases/badfile/a\n```\n## Forged heading.yaml", "a: [1\n")
+        // A chart file that is a symlink to a file outside the repository.
+        .write("apps/helm-symlink.yaml", &application("helm-symlink", &format!("{{repoURL: {URL}, path: cases/linked, helm: {{}}}}"), &ns.name, ""))
+        .write("cases/linked/Chart.yaml", chart)
+        .write("cases/linked/templates/cm.yaml", chart_cm)
+        // Local repositories named by path or file:// (another repository on the runner).
+        .write(
+            "apps/local-path.yaml",
+            &application("local-path", &format!("{{repoURL: {}, path: x}}", outside.path().display()), &ns.name, ""),
+        )
+        .write(
+            "apps/file-url.yaml",
+            &application("file-url", &format!("{{repoURL: \"file://{}\", path: x}}", outside.path().display()), &ns.name, ""),
+        )
+        // A token in a repoURL with an upper-case scheme, to a dead loopback port.
+        .write(
+            "apps/token-url.yaml",
+            &application("token-url", "{repoURL: \"HTTPS://user:tok3n-secret@127.0.0.1:1/x.git\", path: x}", &ns.name, ""),
+        )
+        // An ApplicationSet template that would allocate gigabytes.
+        .write(
+            "apps/template-bomb.yaml",
+            &format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: template-bomb, namespace: argocd}}\nspec:\n  goTemplate: true\n  generators:\n  - list: {{elements: [{{n: one}}]}}\n  template:\n    metadata: {{name: 'bomb-{{{{printf \"%999999999d\" 1}}}}'}}\n    spec:\n      source: {{repoURL: {URL}, path: cases/plain}}\n      destination: {{server: \"https://kubernetes.default.svc\", namespace: {}}}\n",
+                ns.name
+            ),
+        );
+    std::os::unix::fs::symlink(
+        outside.path().join("outside/secret.txt"),
+        repo.path().join("cases/linked/templates/leak.yaml"),
+    )
+    .unwrap();
     repo.commit("hostile content");
 
     let forbidden_always = vec![
@@ -242,6 +273,7 @@ fn hostile() -> Hostile {
         b64(&live_value),
         sentinel_kust,
         sentinel_file,
+        "tok3n-secret".to_string(),
     ];
     let mut forbidden = forbidden_always.clone();
     forbidden.extend([
