@@ -277,37 +277,25 @@ pub struct SyncArgs {
     /// Only this app and its child apps (repeatable). Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
-    /// Delete live objects tracked to the apps that left Git (apps with automated.prune prune
-    /// without it).
-    #[arg(long)]
-    pub prune: bool,
     /// Print the plan (waves, objects, hooks, prunes) and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Take over fields that another field manager owns, instead of failing on the conflict.
-    #[arg(long)]
-    pub force_conflicts: bool,
-    /// Give up when the sync has not finished (applied and healthy) in this time.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
-    /// How long to wait for another sync of the same app to finish.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
-    pub lock_timeout: std::time::Duration,
-    /// Requests in flight at once against each API server.
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub concurrency: usize,
+    /// How the sync behaves.
+    #[command(flatten)]
+    pub sync: SyncFlags,
     /// Output format of the result.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputFormat,
 }
 
-/// How a sync that a day-2 command starts behaves: the flags `sync` has for it.
+/// How a sync behaves: the flags `sync` shares with the day-2 commands that sync.
 #[derive(Debug, Clone, Args)]
 pub struct SyncFlags {
-    /// Delete live objects tracked to the apps that left Git.
+    /// Delete live objects tracked to the apps that left Git (apps with automated.prune prune
+    /// without it).
     #[arg(long)]
     pub prune: bool,
-    /// Take over fields that another field manager applies.
+    /// Take over fields that another field manager owns, instead of failing on the conflict.
     #[arg(long)]
     pub force_conflicts: bool,
     /// Give up when the sync has not finished (applied and healthy) in this time.

@@ -7,11 +7,10 @@ use std::time::Instant;
 use super::args::{GlobalArgs, RevertArgs};
 use super::escape::terminal_line;
 use super::resolve::{connect_and_learn, resolve, use_color};
-use super::sync::{exit_code, print_report, run_with_progress};
+use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
 use super::{CliError, EXIT_OK, runtime};
 use crate::history::revert;
 use crate::plan::Clusters;
-use crate::sync::SyncRequest;
 
 pub(super) fn run(global: &GlobalArgs, args: &RevertArgs) -> Result<u8, CliError> {
     // `revert [ROOT] COMMIT`: with one positional, it is the commit.
@@ -68,18 +67,17 @@ pub(super) fn run(global: &GlobalArgs, args: &RevertArgs) -> Result<u8, CliError
             terminal_line(&changed.join(", "))
         );
         let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
-        let req = SyncRequest {
-            prune: args.sync.prune,
-            force_conflicts: args.sync.force_conflicts,
-            timeout: args.sync.timeout,
-            concurrency: args.sync.concurrency,
-            records_namespace: global.records_namespace.clone(),
-            tree_id: after.tree_id.clone(),
-            operation: "revert".into(),
-            user: conn.whoami().await,
-            hooks: true,
-            revision: Some(new_head.to_string()),
-        };
+        let req = sync_request(
+            &args.sync,
+            global,
+            Operation {
+                name: "revert",
+                tree_id: after.tree_id.clone(),
+                user: conn.whoami().await,
+                hooks: true,
+                revision: Some(new_head.to_string()),
+            },
+        );
         let (plan, report) =
             run_with_progress(&mut clusters, &after, &select, &req, args.sync.lock_timeout).await?;
         print_report(&report, args.output)?;

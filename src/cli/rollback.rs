@@ -5,12 +5,11 @@
 use super::args::{GlobalArgs, RollbackArgs};
 use super::escape::terminal_line;
 use super::resolve::{connect_and_learn, resolve, use_color};
-use super::sync::{exit_code, print_report, run_with_progress};
+use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
 use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
 use crate::history::record::{self, Outcome};
 use crate::history::watch::lease_name;
 use crate::plan::{self, Clusters, PlanRequest};
-use crate::sync::SyncRequest;
 
 pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliError> {
     let target = global.target();
@@ -154,19 +153,17 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
             print!("{}", super::diff::text(&crate::diff::report(&plan)));
             return Ok(if plan.render_failed() { EXIT_ERROR } else { EXIT_OK });
         }
-        let req = SyncRequest {
-            prune: args.sync.prune,
-            force_conflicts: args.sync.force_conflicts,
-            timeout: args.sync.timeout,
-            concurrency: args.sync.concurrency,
-            records_namespace: global.records_namespace.clone(),
-            tree_id: old.tree_id.clone(),
-            operation: "rollback".into(),
-            user: conn.whoami().await,
-            // Argo CD rolls back with the apply strategy: hooks do not run.
-            hooks: false,
-            revision: Some(revision.clone()),
-        };
+        let req = sync_request(
+            &args.sync,
+            global,
+            Operation {
+                name: "rollback",
+                tree_id: old.tree_id.clone(),
+                user: conn.whoami().await,
+                hooks: false,
+                revision: Some(revision.clone()),
+            },
+        );
         let (plan, report) =
             run_with_progress(&mut clusters, &old, &select, &req, args.sync.lock_timeout).await?;
         print_report(&report, args.output)?;

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use colored::Colorize;
 use serde_json::json;
 
-use super::args::{GlobalArgs, OutputFormat, SyncArgs};
+use super::args::{GlobalArgs, OutputFormat, SyncArgs, SyncFlags};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
 use super::resolve::{connect_and_learn, resolve, use_color};
@@ -35,10 +35,10 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
             tree_id: &resolved.tree_id,
             records_namespace: &global.records_namespace,
             force_conflicts: force,
-            concurrency: args.concurrency,
+            concurrency: args.sync.concurrency,
         };
         if args.dry_run {
-            let plan = plan::build(&mut clusters, request(args.force_conflicts)).await;
+            let plan = plan::build(&mut clusters, request(args.sync.force_conflicts)).await;
             print_plan(&plan, args, &resolved)?;
             return Ok(
                 if plan.render_failed() || plan.apps.iter().any(|a| !a.errors.is_empty()) {
@@ -48,29 +48,55 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
                 },
             );
         }
-        let req = SyncRequest {
-            prune: args.prune,
-            force_conflicts: args.force_conflicts,
-            timeout: args.timeout,
-            concurrency: args.concurrency,
-            records_namespace: global.records_namespace.clone(),
-            tree_id: resolved.tree_id.clone(),
-            operation: "sync".into(),
-            user: conn.whoami().await,
-            hooks: true,
-            revision: resolved.revision.map(|s| s.to_string()),
-        };
+        let req = sync_request(
+            &args.sync,
+            global,
+            Operation {
+                name: "sync",
+                tree_id: resolved.tree_id.clone(),
+                user: conn.whoami().await,
+                hooks: true,
+                revision: resolved.revision.map(|s| s.to_string()),
+            },
+        );
         let (plan, report) = run_with_progress(
             &mut clusters,
             &resolved,
             &args.apps,
             &req,
-            args.lock_timeout,
+            args.sync.lock_timeout,
         )
         .await?;
         print_report(&report, args.output)?;
         Ok(exit_code(&report, &plan))
     })
+}
+
+/// What a command's sync records about itself.
+pub(super) struct Operation {
+    /// `sync`, `rollback` or `revert`.
+    pub name: &'static str,
+    pub tree_id: String,
+    pub user: String,
+    /// Whether hooks run (a rollback runs none, as in Argo CD).
+    pub hooks: bool,
+    pub revision: Option<String>,
+}
+
+/// The one place the sync flags become a request, so every command that syncs behaves alike.
+pub(super) fn sync_request(flags: &SyncFlags, global: &GlobalArgs, op: Operation) -> SyncRequest {
+    SyncRequest {
+        prune: flags.prune,
+        force_conflicts: flags.force_conflicts,
+        timeout: flags.timeout,
+        concurrency: flags.concurrency,
+        records_namespace: global.records_namespace.clone(),
+        tree_id: op.tree_id,
+        operation: op.name.into(),
+        user: op.user,
+        hooks: op.hooks,
+        revision: op.revision,
+    }
 }
 
 /// Locks, plans and syncs with progress on stderr; the lock error is the user's to read.
@@ -350,7 +376,7 @@ fn print_plan(
     args: &SyncArgs,
     resolved: &crate::apps::LoadedTree,
 ) -> Result<(), CliError> {
-    let prune = |a: &plan::AppPlan| args.prune || a.automation.prune;
+    let prune = |a: &plan::AppPlan| args.sync.prune || a.automation.prune;
     if args.output == OutputFormat::Json {
         let apps: Vec<_> = plan
             .apps

@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::args::{GlobalArgs, WatchArgs, WatchFormat};
 use super::escape::{json_pretty, terminal_line};
 use super::resolve::connect_and_learn;
+use super::sync::{Operation, sync_request};
 use super::{CliError, EXIT_OK, runtime};
 use crate::apps::TreeSpec;
 use crate::history::watch::{WatchEvent, WatchRequest, watch};
 use crate::plan::Clusters;
-use crate::sync::SyncRequest;
 
 pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError> {
     let target = global.target();
@@ -52,18 +52,17 @@ pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError>
             select: args.apps.clone(),
             interval: args.interval,
             self_heal: args.self_heal,
-            sync: SyncRequest {
-                prune: args.sync.prune,
-                force_conflicts: args.sync.force_conflicts,
-                timeout: args.sync.timeout,
-                concurrency: args.sync.concurrency,
-                records_namespace: global.records_namespace.clone(),
-                tree_id: String::new(),
-                operation: "sync".into(),
-                user: conn.whoami().await,
-                hooks: true,
-                revision: None,
-            },
+            sync: sync_request(
+                &args.sync,
+                global,
+                Operation {
+                    name: "sync",
+                    tree_id: String::new(),
+                    user: conn.whoami().await,
+                    hooks: true,
+                    revision: None,
+                },
+            ),
             lock_timeout: args.sync.lock_timeout,
         };
         let format = args.output;
