@@ -496,12 +496,25 @@ mod tests {
     #[test]
     fn subcommands_first() {
         let (v, d) = values("");
-        for sub in ["tree", "render", "diff", "version", "completion"] {
+        for sub in [
+            "tree",
+            "render",
+            "diff",
+            "sync",
+            "status",
+            "history",
+            "rollback",
+            "revert",
+            "watch",
+            "version",
+            "completion",
+        ] {
             assert!(v.contains(&sub.to_string()), "{v:?}");
         }
         assert!(!v.iter().any(|s| s.starts_with("__")), "{v:?}");
         assert_eq!(d, NO_FILE_COMP);
-        assert_eq!(values("re").0, vec!["render"]);
+        assert_eq!(values("re").0, vec!["render", "revert"]);
+        assert_eq!(values("ro").0, vec!["rollback"]);
         // Global flags before the command do not hide the commands.
         assert!(values("--context x ").0.contains(&"tree".to_string()));
     }

@@ -5,6 +5,7 @@ use colored::Colorize;
 use super::args::{GlobalArgs, HistoryArgs, OutputFormat};
 use super::escape::{json_pretty, terminal_line};
 use super::resolve::{connect_and_learn, resolve, use_color};
+use super::table::Columns;
 use super::{CliError, EXIT_OK, runtime};
 use crate::history::record;
 use crate::history::timeline::{self, State};
@@ -134,29 +135,11 @@ fn table(rows: &[timeline::Row]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for c in &cells {
-        for (w, v) in widths.iter_mut().zip(c) {
-            *w = (*w).max(v.chars().count());
-        }
-    }
-    let line = |c: &[String]| {
-        c.iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(i, (v, w))| {
-                if i + 1 == c.len() {
-                    v.clone()
-                } else {
-                    format!("{v:<w$}  ")
-                }
-            })
-            .collect::<String>()
-    };
-    let mut out = line(&header.map(String::from));
+    let cols = Columns::measure(&header, &cells);
+    let mut out = cols.header(&header);
     out.push('\n');
     for (c, r) in cells.iter().zip(rows) {
-        let text = line(c);
+        let text = cols.line(c, |_, v| v.to_string());
         out.push_str(&match r.state {
             State::Current => text.green().bold().to_string(),
             State::Waiting => text.yellow().to_string(),

@@ -12,6 +12,7 @@ mod revert;
 mod rollback;
 mod status;
 mod sync;
+mod table;
 mod tree;
 mod version;
 mod watch;

@@ -6,6 +6,7 @@ use super::args::{GlobalArgs, OutputFormat, StatusArgs};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
 use super::resolve::{connect_and_learn, resolve, use_color};
+use super::table::Columns;
 use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
 use crate::health::HealthStatus;
 use crate::history::status::{AppStatus, SyncStatus, statuses};
@@ -102,29 +103,11 @@ fn table(rows: &[AppStatus]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for c in &cells {
-        for (w, v) in widths.iter_mut().zip(c) {
-            *w = (*w).max(v.chars().count());
-        }
-    }
-    let line = |c: &[String]| {
-        c.iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(i, (v, w))| {
-                if i + 1 == c.len() {
-                    v.clone()
-                } else {
-                    format!("{v:<w$}  ")
-                }
-            })
-            .collect::<String>()
-    };
-    let mut out = line(&header.map(String::from));
+    let cols = Columns::measure(&header, &cells);
+    let mut out = cols.header(&header);
     out.push('\n');
     for (c, r) in cells.iter().zip(rows) {
-        let text = line(c);
+        let text = cols.line(c, |_, v| v.to_string());
         let painted = match (r.sync, r.health) {
             (SyncStatus::Unknown, _) | (_, HealthStatus::Degraded | HealthStatus::Missing) => {
                 text.red().to_string()

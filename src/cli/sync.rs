@@ -9,6 +9,7 @@ use super::args::{GlobalArgs, OutputFormat, SyncArgs, SyncFlags};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
 use super::resolve::{connect_and_learn, resolve, use_color};
+use super::table::Columns;
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
 use crate::sync::{self, AppOutcome, Event, Events, SyncReport, SyncRequest};
@@ -273,26 +274,10 @@ pub(super) fn print_report(report: &SyncReport, output: OutputFormat) -> Result<
                     ]
                 })
                 .collect();
-            let mut widths = header.map(str::len);
-            for r in &rows {
-                for (w, c) in widths.iter_mut().zip(r) {
-                    *w = (*w).max(c.chars().count());
-                }
-            }
-            let line = |cells: &[String]| {
-                let mut out = String::new();
-                for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-                    if i + 1 == cells.len() {
-                        out.push_str(c);
-                    } else {
-                        out.push_str(&format!("{c:<w$}  "));
-                    }
-                }
-                out
-            };
-            println!("{}", line(&header.map(String::from)));
+            let cols = Columns::measure(&header, &rows);
+            println!("{}", cols.header(&header));
             for (r, a) in rows.iter().zip(&report.apps) {
-                let text = line(r);
+                let text = cols.line(r, |_, c| c.to_string());
                 let text = match a.outcome {
                     AppOutcome::Synced => text.normal().to_string(),
                     AppOutcome::Failed => text.red().bold().to_string(),

@@ -9,6 +9,7 @@ use super::CliError;
 use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
 use super::escape::terminal_line;
 use super::resolve::{report_tree_errors, resolve, use_color};
+use super::table::Columns;
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
 pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
@@ -119,35 +120,19 @@ pub fn to_text(tree: &AppTree) -> String {
             app.wave.to_string(),
         ]);
     }
-    let mut widths = header.map(|h| h.chars().count());
+    let cols = Columns::measure(&header, &rows);
+    let mut out = cols.header(&header);
+    out.push('\n');
     for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [String; 6], failed: bool| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            let pad = w.saturating_sub(cell.chars().count());
-            let text = if i == 4 && failed {
+        let failed = row[4] == "error";
+        out.push_str(&cols.line(row, |i, cell| {
+            if i == 4 && failed {
                 cell.red().bold().to_string()
             } else {
-                cell.clone()
-            };
-            if i + 1 == cells.len() {
-                s.push_str(&text);
-            } else {
-                s.push_str(&text);
-                s.push_str(&" ".repeat(pad + 2));
+                cell.to_string()
             }
-        }
-        s.push('\n');
-        s
-    };
-    let mut out = line(header.map(String::from), false);
-    for row in rows {
-        let failed = row[4] == "error";
-        out.push_str(&line(row, failed));
+        }));
+        out.push('\n');
     }
     out
 }
