@@ -7,7 +7,8 @@ use super::escape::{json_pretty, terminal_line};
 use super::resolve::{connect_and_learn, resolve, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_OK, runtime};
-use crate::history::record;
+use crate::apps::AppNode;
+use crate::history::record::{self, AppRecord};
 use crate::history::timeline::{self, State};
 use crate::plan::Clusters;
 use crate::source::RepoPath;
@@ -67,22 +68,14 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
             .into_iter()
             .map(|c| c.sha.to_string())
             .collect();
-        // The record lives in the app's cluster.
         let mut clusters = Clusters::from_session(&target, conn, catalog);
-        let context = clusters
-            .context_for(&app.app.spec.destination)
-            .ok_or_else(|| {
-                CliError(format!(
-                    "app {:?}: its destination {} matches no kubeconfig context",
-                    args.app,
-                    app.app.spec.destination.display()
-                ))
-            })?;
-        let session = clusters.session(&context).await?;
-        let rec = record::load_all(&session.conn, &global.records_namespace)
-            .await?
-            .into_iter()
-            .find(|r| r.app == args.app && r.tree == loaded.tree_id);
+        let (_, rec) = app_record(
+            &mut clusters,
+            app,
+            &global.records_namespace,
+            &loaded.tree_id,
+        )
+        .await?;
         let rows = timeline::rows(&commits, &line, rec.as_ref());
         match args.output {
             OutputFormat::Json => println!("{}", json_pretty(&rows)?),
@@ -90,6 +83,30 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
         }
         Ok(EXIT_OK)
     })
+}
+
+/// The app's sync record, read from the cluster its destination names (where syncs write it),
+/// with that cluster's context.
+pub(super) async fn app_record(
+    clusters: &mut Clusters,
+    app: &AppNode,
+    records_namespace: &str,
+    tree_id: &str,
+) -> Result<(String, Option<AppRecord>), CliError> {
+    let destination = &app.app.spec.destination;
+    let context = clusters.context_for(destination).ok_or_else(|| {
+        CliError(format!(
+            "app {:?}: its destination {} matches no kubeconfig context",
+            app.name,
+            destination.display()
+        ))
+    })?;
+    let session = clusters.session(&context).await?;
+    let rec = record::load_all(&session.conn, records_namespace)
+        .await?
+        .into_iter()
+        .find(|r| r.app == app.name && r.tree == tree_id);
+    Ok((context, rec))
 }
 
 fn when(seconds: i64) -> String {

@@ -7,7 +7,7 @@ use super::escape::terminal_line;
 use super::resolve::{connect_and_learn, resolve, use_color};
 use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
 use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
-use crate::history::record::{self, Outcome};
+use crate::history::record::Outcome;
 use crate::history::watch::lease_name;
 use crate::plan::{self, Clusters, PlanRequest};
 
@@ -25,18 +25,10 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
             CliError(format!("app {:?} is not in the tree at HEAD", args.app))
         })?;
         let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
-        let context = clusters.context_for(&app.app.spec.destination).ok_or_else(|| {
-            CliError(format!(
-                "app {:?}: its destination {} matches no kubeconfig context",
-                args.app,
-                app.app.spec.destination.display()
-            ))
-        })?;
-        let session = clusters.session(&context).await?;
-        let rec = record::load_all(&session.conn, &global.records_namespace)
-            .await?
-            .into_iter()
-            .find(|r| r.app == args.app && r.tree == head.tree_id)
+        let (context, rec) =
+            super::history::app_record(&mut clusters, app, &global.records_namespace, &head.tree_id)
+                .await?;
+        let rec = rec
             .ok_or_else(|| {
                 CliError(format!(
                     "app {:?} has no sync record in context {context:?}: it was never synced, so there is nothing to roll back to",
@@ -86,6 +78,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
             )));
         }
         // Whatever puts Git's version back would undo a rollback at once.
+        let session = clusters.session(&context).await?;
         let watcher = crate::cluster::lease::live_holder(
             &session.conn,
             &global.records_namespace,

@@ -9,7 +9,7 @@ use super::Ctx;
 use super::events::Event;
 use super::prereq::apply_body;
 use crate::cluster::{ApplyError, ApplyParams, server_side_apply};
-use crate::plan::{Action, Session, Step};
+use crate::plan::{Action, Session, Step, Target};
 
 /// Applies `step` of `app`; returns what the server stored.
 pub(crate) async fn apply_step(
@@ -76,22 +76,7 @@ pub(crate) async fn apply_step(
     // A kind this sync just made Established may take a moment to be served.
     let mut attempts = if target.needs_crd { 20 } else { 1 };
     loop {
-        let result = {
-            let _permit = ctx.sem.acquire().await;
-            server_side_apply(
-                &session.conn,
-                &target.resource,
-                ns,
-                &step.body,
-                ApplyParams {
-                    dry_run: false,
-                    force: ctx.req.force_conflicts || step.force,
-                    validate: !step.options.no_validate,
-                },
-            )
-            .await
-        };
-        match result {
+        match ssa(ctx, session, target, ns, step).await {
             Ok(stored) => {
                 ctx.prereqs.applied(&session.context, step);
                 ctx.events.send(Event::Applied {
@@ -134,6 +119,29 @@ pub(crate) async fn apply_step(
             Err(e) => return Err(format!("{}: {e}", where_())),
         }
     }
+}
+
+/// One server-side apply of a step's body with the sync's options, within the request budget.
+pub(super) async fn ssa(
+    ctx: &Ctx<'_>,
+    session: &Session,
+    target: &Target,
+    ns: Option<&str>,
+    step: &Step,
+) -> Result<Value, ApplyError> {
+    let _permit = ctx.sem.acquire().await;
+    server_side_apply(
+        &session.conn,
+        &target.resource,
+        ns,
+        &step.body,
+        ApplyParams {
+            dry_run: false,
+            force: ctx.req.force_conflicts || step.force,
+            validate: !step.options.no_validate,
+        },
+    )
+    .await
 }
 
 /// Applies the Namespace `CreateNamespace=true` asks for (never tracked, never pruned, as in

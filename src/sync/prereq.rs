@@ -13,7 +13,6 @@ use tokio::sync::OnceCell;
 
 use super::Ctx;
 use super::events::Event;
-use crate::cluster::{ApplyParams, server_side_apply};
 use crate::plan::{Action, Plan, Session, Step};
 
 #[derive(Clone)]
@@ -168,20 +167,9 @@ pub(crate) async fn apply_body(
     } else {
         None
     };
-    let _permit = ctx.sem.acquire().await;
-    server_side_apply(
-        &session.conn,
-        &target.resource,
-        ns,
-        &step.body,
-        ApplyParams {
-            dry_run: false,
-            force: ctx.req.force_conflicts || step.force,
-            validate: !step.options.no_validate,
-        },
-    )
-    .await
-    .map_err(|e| format!("{} ({}): {e}", step.key.display_name(), step.origin))
+    super::apply::ssa(ctx, session, target, ns, step)
+        .await
+        .map_err(|e| format!("{} ({}): {e}", step.key.display_name(), step.origin))
 }
 
 /// Waits until the CRD `name` is Established, so its kind is served.
