@@ -2,7 +2,9 @@
 """Writes a generated app-of-apps repo: a root app over `apps/`, N Application manifests, and
 per app a directory of M objects (ConfigMaps, Services, Deployments), then commits it.
 
-usage: gen-tree.py DIR [APPS] [OBJECTS_PER_APP]
+usage: gen-tree.py DIR [APPS] [OBJECTS_PER_APP] [NAMESPACE_PREFIX]
+
+The apps deploy into 50 namespaces NAMESPACE_PREFIX0..49 (default prefix `ns-`).
 """
 import os
 import subprocess
@@ -11,6 +13,7 @@ import sys
 root = sys.argv[1]
 apps = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 per_app = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+ns_prefix = sys.argv[4] if len(sys.argv) > 4 else "ns-"
 url = "https://git.example.com/bench/apps.git"
 
 def app(name, path, ns):
@@ -83,7 +86,7 @@ with open(os.path.join(root, "root.yaml"), "w") as f:
 for i in range(apps):
     name = f"app-{i:04d}"
     with open(os.path.join(root, "apps", f"{name}.yaml"), "w") as f:
-        f.write(app(name, f"svc/{name}", f"ns-{i % 50}"))
+        f.write(app(name, f"svc/{name}", f"{ns_prefix}{i % 50}"))
     d = os.path.join(root, "svc", name)
     os.makedirs(d, exist_ok=True)
     half = per_app // 2

@@ -301,6 +301,11 @@ pub struct SyncFlags {
     /// Give up when the sync has not finished (applied and healthy) in this time.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+    /// Return once the last wave is applied, without waiting for it to become healthy (as
+    /// Argo CD's sync operation does; earlier waves are still waited on). Exit 0 then means
+    /// applied, not healthy.
+    #[arg(long)]
+    pub no_wait: bool,
     /// How long to wait for another sync of the same app to finish.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,

@@ -96,6 +96,7 @@ pub(super) fn sync_request(flags: &SyncFlags, global: &GlobalArgs, op: Operation
         operation: op.name.into(),
         user: op.user,
         hooks: op.hooks,
+        wait: !flags.no_wait,
         revision: op.revision,
     }
 }

@@ -58,6 +58,8 @@ pub struct SyncRequest {
     pub user: String,
     /// Run hooks (a rollback does not, as in Argo CD).
     pub hooks: bool,
+    /// Wait for the last wave to be healthy too (earlier waves are always waited on).
+    pub wait: bool,
     /// The commit deployed, for the records.
     pub revision: Option<String>,
 }
@@ -164,7 +166,7 @@ pub async fn run(
         .iter()
         .filter(|a| a.parent.as_deref().is_none_or(|p| !names.contains(p)))
         .collect();
-    run_wave_groups(&ctx, &tops).await;
+    run_wave_groups(&ctx, &tops, false).await;
 
     // Prune, last, for the whole run.
     let mut pruned: HashMap<String, usize> = HashMap::new();
@@ -195,10 +197,12 @@ pub async fn run(
 }
 
 /// Runs sibling apps wave by wave (each wave's apps in parallel); a failure stops later waves.
-async fn run_wave_groups(ctx: &Ctx<'_>, apps: &[&AppPlan]) -> bool {
+/// `followed`: something runs after the last of them, so they must end healthy.
+async fn run_wave_groups(ctx: &Ctx<'_>, apps: &[&AppPlan], followed: bool) -> bool {
     let mut waves: Vec<i64> = apps.iter().map(|a| a.wave).collect();
     waves.sort();
     waves.dedup();
+    let last = waves.last().copied();
     let mut ok = true;
     for w in waves {
         let group: Vec<&&AppPlan> = apps.iter().filter(|a| a.wave == w).collect();
@@ -208,13 +212,14 @@ async fn run_wave_groups(ctx: &Ctx<'_>, apps: &[&AppPlan]) -> bool {
             }
             continue;
         }
-        let results = join_all(group.iter().map(|a| run_app(ctx, a))).await;
+        let then = followed || Some(w) != last;
+        let results = join_all(group.iter().map(|a| run_app(ctx, a, then))).await;
         ok = results.into_iter().all(|r| r);
     }
     ok
 }
 
-fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan) -> AppFuture<'a> {
+fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan, followed: bool) -> AppFuture<'a> {
     Box::pin(async move {
         let started = Instant::now();
         let mut result = AppResult {
@@ -273,7 +278,7 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan) -> AppFuture<'a> {
             app: app.name.clone(),
             context: session.context.clone(),
         });
-        let outcome = sync_app(ctx, &session, app, &mut result).await;
+        let outcome = sync_app(ctx, &session, app, &mut result, followed).await;
         result.seconds = started.elapsed().as_secs_f64();
         let ok = outcome.is_ok();
         if let Err(e) = outcome {
@@ -295,12 +300,15 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan) -> AppFuture<'a> {
     })
 }
 
-/// One app's phases; the error is the first failure, one line.
+/// One app's phases; the error is the first failure, one line. `followed`: something runs
+/// after this app (a later wave of its parent, or the parent's PostSync hooks), so its last
+/// wave must end healthy too.
 async fn sync_app(
     ctx: &Ctx<'_>,
     session: &Session,
     app: &AppPlan,
     result: &mut AppResult,
+    followed: bool,
 ) -> Result<(), String> {
     if let Some(ns) = &app.create_namespace {
         apply::create_namespace(ctx, session, ns).await?;
@@ -326,8 +334,19 @@ async fn sync_app(
                 .map(|h| h.wave),
         );
     }
+    // Argo CD waits for a wave's objects to be healthy only when something follows them (a later
+    // wave, a PostSync hook: gitops-engine's multi-step rule); the last wave "succeeds
+    // immediately" after it is applied. We also wait after the last wave unless --no-wait, so
+    // that exit 0 means synced and healthy.
+    let post_hooks = ctx.req.hooks
+        && app
+            .hooks
+            .iter()
+            .any(|h| h.phases.contains(&Phase::PostSync));
+    let last_wave = waves.last().copied();
     let mut failed: Option<String> = None;
     for w in waves {
+        let then = ctx.req.wait || followed || post_hooks || Some(w) != last_wave;
         if let Some(e) = failed.take() {
             // Later waves do not start; their children are not run.
             for c in children.iter().filter(|c| c.wave >= w) {
@@ -404,9 +423,10 @@ async fn sync_app(
                 })
             })
             .collect();
+        let watched = if then { watched } else { Vec::new() };
         let (health, kids) = futures::join!(
             until_healthy(ctx, session, &app.name, watched, false),
-            run_wave_groups(ctx, &wave_children)
+            run_wave_groups(ctx, &wave_children, then)
         );
         if let Err(f) = health {
             failed = Some(f.message);

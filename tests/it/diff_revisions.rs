@@ -21,7 +21,7 @@ fn revision_against_revision_shows_added_removed_and_changed_apps() {
         .write("site/cm.yaml", &configmap("site", "s"));
     let base = repo.commit("base");
     repo.write("keep/cm.yaml", &configmap("cfg", "new"));
-    std::fs::remove_file(repo.path().join("apps/gone.yaml")).unwrap();
+    repo.remove("apps/gone.yaml");
     repo.write(
         "apps/set.yaml",
         &std::fs::read_to_string(repo.path().join("apps/set.yaml"))

@@ -51,6 +51,12 @@ impl GitRepo {
         self
     }
 
+    /// Removes a file of the work tree.
+    pub fn remove(&self, rel: &str) -> &Self {
+        std::fs::remove_file(self.path().join(rel)).unwrap();
+        self
+    }
+
     /// Commits everything and returns the SHA.
     pub fn commit(&self, message: &str) -> String {
         self.git(&["add", "-A"]);

@@ -211,6 +211,38 @@ fn a_deployment_that_never_becomes_ready_stops_the_sync_at_the_timeout() {
 }
 
 #[test]
+fn no_wait_returns_after_the_last_wave_is_applied_but_earlier_waves_still_gate() {
+    let ns = TestNamespace::new("snowait");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    let stuck = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: stuck\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: stuck}}\n  template:\n    metadata: {labels: {app: stuck}}\n    spec:\n      nodeSelector: {no-such-node: \"true\"}\n      containers: [{name: c, image: nginx}]\n";
+    repo.write(
+        "root.yaml",
+        &application("nowait", "nowait", &ns.name, "", ""),
+    )
+    .write("nowait/deploy.yaml", stuck)
+    .write("nowait/later.yaml", &configmap("later", "1", &wave(1)));
+    repo.commit("a stuck Deployment before a later wave");
+    // The later wave needs the Deployment healthy: --no-wait does not skip that.
+    let out = gitops(&repo, &rec, &["sync", "--no-wait", "--timeout", "5s"]).code(1);
+    assert!(out.stdout.contains("timed out after 5 s"), "{out:#?}");
+    assert!(get(&ns.name, "configmap/later").is_none(), "{out:#?}");
+    // With the Deployment in the last wave, --no-wait returns once it is applied, as Argo CD's
+    // sync operation does; without it, the sync waits and times out.
+    repo.remove("nowait/later.yaml");
+    repo.commit("the Deployment is the last wave");
+    let started = std::time::Instant::now();
+    let out = gitops(&repo, &rec, &["sync", "--no-wait", "--timeout", "20s"]).success();
+    assert!(started.elapsed().as_secs() < 15, "{out:#?}");
+    assert!(result_line(&out, "nowait").contains("Synced"), "{out:#?}");
+    let out = gitops(&repo, &rec, &["sync", "--timeout", "4s"]).code(1);
+    assert!(
+        out.stdout.contains("Deployment") && out.stdout.contains("stuck is Progressing"),
+        "{out:#?}"
+    );
+}
+
+#[test]
 fn pre_and_post_sync_jobs_run_with_their_delete_policies() {
     let ns = TestNamespace::new("shooks");
     let rec = TestNamespace::new("rec");
@@ -287,7 +319,7 @@ fn prune_removes_exactly_what_left_git() {
     // Look-alikes: an unmanaged object, and one of the same name in another namespace.
     kubectl_ok(&["create", "configmap", "unmanaged", "-n", &ns.name]);
     kubectl_ok(&["create", "configmap", "gone", "-n", &other.name]);
-    std::fs::remove_file(repo.path().join("web/gone.yaml")).unwrap();
+    repo.remove("web/gone.yaml");
     repo.commit("gone leaves Git");
 
     let diff = gitops(&repo, &rec, &["diff"]).code(1);
@@ -339,7 +371,7 @@ fn prune_guards_keep_everything_when_the_run_is_not_sound() {
     gitops(&repo, &rec, &["sync"]).success();
 
     // 1. Another app fails to render: nothing is pruned anywhere.
-    std::fs::remove_file(repo.path().join("web/b.yaml")).unwrap();
+    repo.remove("web/b.yaml");
     repo.write("other/broken.yaml", "a: [1\n");
     repo.commit("b leaves Git; other breaks");
     let out = gitops(&repo, &rec, &["sync", "--prune"]).code(2);
@@ -351,7 +383,7 @@ fn prune_guards_keep_everything_when_the_run_is_not_sound() {
     assert!(get(&ns.name, "configmap/b").is_some());
 
     // 2. An apply of the run fails: nothing is pruned.
-    std::fs::remove_file(repo.path().join("other/broken.yaml")).unwrap();
+    repo.remove("other/broken.yaml");
     repo.write(
         "other/bad.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\ndata: {value: 1}\n",
@@ -366,8 +398,8 @@ fn prune_guards_keep_everything_when_the_run_is_not_sound() {
     assert!(get(&ns.name, "configmap/b").is_some());
 
     // 3. An app that renders nothing is not emptied without allowEmpty.
-    std::fs::remove_file(repo.path().join("other/bad.yaml")).unwrap();
-    std::fs::remove_file(repo.path().join("web/a.yaml")).unwrap();
+    repo.remove("other/bad.yaml");
+    repo.remove("web/a.yaml");
     repo.write("web/.keep", "");
     repo.commit("web renders nothing");
     let out = gitops(&repo, &rec, &["sync", "--prune"]).success();
@@ -615,8 +647,8 @@ fn apps_removed_from_git_cascade_with_the_finalizer_and_are_orphaned_without() {
         .write("orphaning/cm.yaml", &configmap("orphaning-cm", "1", ""));
     repo.commit("two apps");
     gitops(&repo, &rec, &["sync"]).success();
-    std::fs::remove_file(repo.path().join("apps/cascading.yaml")).unwrap();
-    std::fs::remove_file(repo.path().join("apps/orphaning.yaml")).unwrap();
+    repo.remove("apps/cascading.yaml");
+    repo.remove("apps/orphaning.yaml");
     repo.commit("both apps leave Git");
     let diff = gitops(&repo, &rec, &["diff"]).code(1);
     assert!(
@@ -827,7 +859,7 @@ fn sync_options_replace_create_namespace_prune_false_and_validate_false() {
             "  annotations: {argocd.argoproj.io/sync-options: Replace=true}\n",
         ),
     );
-    std::fs::remove_file(repo.path().join("opts/kept.yaml")).unwrap();
+    repo.remove("opts/kept.yaml");
     repo.commit("replace one, drop the other");
     let out = gitops(&repo, &rec, &["sync", "--prune"]).success();
     assert!(
