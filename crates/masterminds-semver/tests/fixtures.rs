@@ -21,42 +21,53 @@ fn texts(list: &Json) -> Vec<&str> {
         .collect()
 }
 
-/// What Go recorded for a result: the value, or the error message prefixed with `error: `.
-fn go_answer(case: &Json, value_key: &str) -> String {
-    match case["error"].as_str() {
-        Some(e) => format!("error: {e}"),
-        None => case[value_key].as_str().unwrap().to_string(),
-    }
+fn versions(list: &Json) -> Vec<Version> {
+    texts(list)
+        .into_iter()
+        .map(|t| Version::parse(t).unwrap())
+        .collect()
+}
+
+/// Each case of `list`: its text and Go's answer, the value under `key` or `error: ` and the
+/// message.
+fn cases<'a>(list: &'a Json, key: &'a str) -> impl Iterator<Item = (&'a str, String)> {
+    list.as_array().unwrap().iter().map(move |case| {
+        let go = match case["error"].as_str() {
+            Some(e) => format!("error: {e}"),
+            None => case[key].as_str().unwrap().to_string(),
+        };
+        (case["text"].as_str().unwrap(), go)
+    })
+}
+
+/// Fails listing every row (what, Go's answer, ours) where the two differ.
+fn assert_agree(rows: impl IntoIterator<Item = (String, String, String)>) {
+    let failures: Vec<String> = rows
+        .into_iter()
+        .filter(|(_, go, ours)| go != ours)
+        .map(|(what, go, ours)| format!("{what}: go {go:?}, ours {ours:?}"))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn versions_parse_as_in_go() {
     let file = fixtures();
-    let mut failures = Vec::new();
-    for case in file["versions"].as_array().unwrap() {
-        let text = case["text"].as_str().unwrap();
+    assert_agree(cases(&file["versions"], "canonical").map(|(text, go)| {
         let ours = match Version::parse(text) {
             Ok(v) => v.canonical(),
             Err(e) => format!("error: {e}"),
         };
-        let go = go_answer(case, "canonical");
-        if ours != go {
-            failures.push(format!("{text:?}: go {go:?}, ours {ours:?}"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        (format!("{text:?}"), go, ours)
+    }));
 }
 
 #[test]
 fn versions_order_as_in_go() {
     let file = fixtures();
-    let ordered: Vec<Version> = texts(&file["ordered"])
-        .into_iter()
-        .map(|t| Version::parse(t).unwrap())
-        .collect();
-    let mut failures = Vec::new();
-    for (a, row) in ordered.iter().zip(texts(&file["order"])) {
-        let ours: String = ordered
+    let ordered = versions(&file["ordered"]);
+    assert_agree(ordered.iter().zip(texts(&file["order"])).map(|(a, row)| {
+        let ours = ordered
             .iter()
             .map(|b| match a.cmp(b) {
                 Ordering::Less => '<',
@@ -64,23 +75,15 @@ fn versions_order_as_in_go() {
                 Ordering::Greater => '>',
             })
             .collect();
-        if ours != row {
-            failures.push(format!("{a}: go {row}, ours {ours}"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        (a.to_string(), row.to_string(), ours)
+    }));
 }
 
 #[test]
 fn constraints_check_as_in_go() {
     let file = fixtures();
-    let checked: Vec<Version> = texts(&file["checked"])
-        .into_iter()
-        .map(|t| Version::parse(t).unwrap())
-        .collect();
-    let mut failures = Vec::new();
-    for case in file["constraints"].as_array().unwrap() {
-        let text = case["text"].as_str().unwrap();
+    let checked = versions(&file["checked"]);
+    assert_agree(cases(&file["constraints"], "admits").map(|(text, go)| {
         let ours = match Constraints::parse(text) {
             Ok(c) => checked
                 .iter()
@@ -88,10 +91,6 @@ fn constraints_check_as_in_go() {
                 .collect(),
             Err(e) => format!("error: {e}"),
         };
-        let go = go_answer(case, "admits");
-        if ours != go {
-            failures.push(format!("{text:?}: go {go:?}, ours {ours:?}"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        (format!("{text:?}"), go, ours)
+    }));
 }
