@@ -25,7 +25,6 @@ mod lex;
 mod limits;
 mod parse;
 mod printf;
-mod semver;
 mod time;
 mod value;
 

@@ -9,8 +9,8 @@ use std::rc::Rc;
 
 use serde_json::Value as Json;
 
-use crate::semver::Version;
 use crate::time::GoTime;
+use masterminds_semver::Version;
 
 /// The element type of a Go slice or map, which Sprig functions make visible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,7 +249,7 @@ impl Value {
             Value::Float(f) => float_to_json(*f),
             Value::Str(s) => Json::String(s.to_string()),
             Value::Time(t) => Json::String(t.rfc3339_nano()),
-            Value::Semver(v) => Json::String(v.to_string()),
+            Value::Semver(v) => Json::String(v.canonical()),
             Value::List(l) => Json::Array(
                 l.items
                     .iter()
@@ -386,7 +386,7 @@ impl Value {
             Value::Float(f) => out.push_str(&format_float_g(*f)),
             Value::Str(s) => out.push_str(s),
             Value::Time(t) => out.push_str(&t.go_string()),
-            Value::Semver(v) => out.push_str(&v.to_string()),
+            Value::Semver(v) => out.push_str(&v.canonical()),
             Value::List(l) => {
                 out.push('[')?;
                 for (i, x) in l.items.iter().enumerate() {
@@ -431,7 +431,8 @@ impl Value {
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::Time(a), Value::Time(b)) => a == b,
-            (Value::Semver(a), Value::Semver(b)) => Rc::ptr_eq(a, b) || a == b,
+            // reflect.DeepEqual compares every field; the fields follow from the text parsed.
+            (Value::Semver(a), Value::Semver(b)) => a.original() == b.original(),
             (Value::List(a), Value::List(b)) => {
                 a.elem == b.elem
                     && a.items.len() == b.items.len()
@@ -760,7 +761,7 @@ fn write_json(
         }
         Value::Str(s) => json_quote(s, html, out)?,
         Value::Time(t) => json_quote(&t.rfc3339_nano(), html, out)?,
-        Value::Semver(s) => json_quote(&s.to_string(), html, out)?,
+        Value::Semver(s) => json_quote(&s.canonical(), html, out)?,
         Value::List(l) => {
             if l.items.is_empty() {
                 out.push_str("[]")?;

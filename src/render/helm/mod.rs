@@ -7,13 +7,11 @@
 //! - [`values`]: value files, `$ref` files, globs and `$ARGOCD_APP_*` substitution;
 //! - [`repo`]: chart references from Applications and `helm pull` into the chart cache;
 //! - [`deps`]: missing dependencies, built on a private copy and cached by content;
-//! - [`capabilities`]: `.Capabilities` from the cluster or the command line;
-//! - [`semver`]: chart versions and constraints (for `--offline` and validation).
+//! - [`capabilities`]: `.Capabilities` from the cluster or the command line.
 
 mod capabilities;
 mod deps;
 mod repo;
-mod semver;
 mod template;
 mod values;
 

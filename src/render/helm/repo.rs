@@ -1,9 +1,11 @@
 //! Charts from chart repositories: an Application source with `chart:` names a chart in a classic
 //! repository (`repoURL: https://charts.example.com`, read through its `index.yaml`) or in an OCI
 //! registry (`repoURL: oci://ghcr.io/org/charts`, or without a scheme as Argo CD writes it:
-//! `ghcr.io/org/charts`, its `IsHelmOciRepo`). `targetRevision` is the chart version or a semver
-//! constraint; Argo CD resolves a constraint against the index for classic repositories and
-//! against the tags for OCI registries, which is what `helm pull --version` does too.
+//! `ghcr.io/org/charts`, its `IsHelmOciRepo`). `targetRevision` is the chart version (what
+//! Masterminds' `NewVersion` accepts: Argo CD's `IsVersion`) or a semver constraint; Argo CD
+//! resolves a constraint against the index for classic repositories and against the tags for OCI
+//! registries, which is what `helm pull --version` does too. Both forms are parsed here with the
+//! same rules (the `masterminds-semver` crate) to tell them apart and to refuse anything else.
 //!
 //! Charts are pulled with the user's `helm` (so its repository and registry configuration,
 //! `helm registry login` credentials included, apply) into the cache under `charts/`, keyed by
@@ -18,10 +20,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use masterminds_semver::{Constraints, Version};
 use serde_json::Value;
 
 use super::HelmError;
-use super::semver::{Constraint, Version};
 use crate::render::RenderError;
 use crate::render::tool::run;
 use crate::source::{CacheDir, CacheEntries, redact_url};
@@ -59,7 +61,7 @@ enum Wanted {
     /// A version, as written (`1.2.3`, `v1.2`): Argo CD's `IsVersion`.
     Version(String),
     /// A constraint (`1.2.*`, `>=1 <2`).
-    Range(Constraint, String),
+    Range(Constraints, String),
     /// An OCI manifest digest (`sha256:...`), pulled as `chart@digest`.
     Digest(String),
 }
@@ -110,11 +112,21 @@ impl ChartRef {
                 return Err(bad("is not a sha256 digest (64 hexadecimal digits)"));
             }
             Wanted::Digest(revision.to_ascii_lowercase())
-        } else if Version::parse(revision).is_some() {
+        } else if Version::parse(revision).is_ok() {
             Wanted::Version(revision.to_string())
         } else {
-            let c = Constraint::parse(revision).map_err(|e| bad(&format!("is not valid: {e}")))?;
-            Wanted::Range(c, revision.to_string())
+            // Masterminds also reads `\n`, `\r` and `\f` as spaces; they are refused here so the
+            // text, shown in messages and handed to helm, stays on one line.
+            let one_line = !revision.chars().any(|c| c.is_control() && c != '\t');
+            match Constraints::parse(revision) {
+                Ok(c) if one_line => Wanted::Range(c, revision.to_string()),
+                _ => {
+                    return Err(bad(&format!(
+                        "is not valid: {revision:?} is neither a chart version nor a version \
+                         constraint (examples: 1.2.3, 1.2.*, >=1.0 <2.0, ^1.2)"
+                    )));
+                }
+            }
         };
         Ok(ChartRef {
             repo,
@@ -357,16 +369,15 @@ impl Charts {
             // one) is resolved against the versions already in the cache.
             let constraint = match &chart.wanted {
                 Wanted::Range(c, _) => Some(c.clone()),
-                Wanted::Version(t) => Constraint::parse(t).ok(),
+                Wanted::Version(t) => Constraints::parse(t).ok(),
                 Wanted::Digest(_) => None,
             };
             let parsed: Vec<(Version, &PathBuf)> = cached
                 .iter()
-                .filter_map(|(v, d)| Version::parse(v).map(|p| (p, d)))
+                .filter_map(|(v, d)| Version::parse(v).ok().map(|p| (p, d)))
                 .collect();
             if let Some(c) = constraint
-                && let Some(best) = c.best(parsed.iter().map(|(v, _)| v))
-                && let Some((v, dir)) = parsed.iter().find(|(v, _)| v == best)
+                && let Some((v, dir)) = c.best(&parsed, |(v, _)| v)
             {
                 return Ok(PulledChart {
                     dir: dir.join("chart"),
@@ -556,6 +567,13 @@ mod tests {
         assert!(c("a/b", "1.0.0").is_err());
         assert!(c("nginx", "").is_err());
         assert!(c("nginx", "main; rm").is_err());
+        // Masterminds reads a newline as a space; a revision must stay on one line here.
+        assert!(c("nginx", ">=1.0\t<2.0").is_ok());
+        assert!(c("nginx", ">=1.0\n<2.0").is_err());
+        assert!(
+            c("nginx", "1.2.3-01").is_err(),
+            "a leading zero in a prerelease"
+        );
         assert!(c("nginx", &format!("sha256:{}", "a".repeat(64))).is_err());
         let oci = ChartRef::parse(
             "oci://h/x",

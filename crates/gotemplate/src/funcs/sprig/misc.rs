@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use super::{empty, int, s};
 use crate::funcs::{Call, Func, FuncError, FuncMap, Param};
-use crate::semver::{Constraints, Version};
 use crate::time::GoTime;
 use crate::value::{Value, go_quote};
+use masterminds_semver::{Constraints, Version};
 
 use Param::{Any, Bool, Int, Map, Str};
 
@@ -118,15 +118,15 @@ pub(super) fn register(m: &mut FuncMap) {
         "semver",
         Func::new(&[Str], None, |_, a| {
             Ok(Value::Semver(Rc::new(
-                Version::parse(s(&a[0])).map_err(FuncError::new)?,
+                Version::parse(s(&a[0])).map_err(|e| FuncError::new(e.to_string()))?,
             )))
         }),
     );
     m.insert(
         "semverCompare",
         Func::new(&[Str, Str], None, |_, a| {
-            let c = Constraints::parse(s(&a[0])).map_err(FuncError::new)?;
-            let v = Version::parse(s(&a[1])).map_err(FuncError::new)?;
+            let c = Constraints::parse(s(&a[0])).map_err(|e| FuncError::new(e.to_string()))?;
+            let v = Version::parse(s(&a[1])).map_err(|e| FuncError::new(e.to_string()))?;
             Ok(Value::Bool(c.check(&v)))
         }),
     );
@@ -592,7 +592,7 @@ fn semver_method(v: Rc<Version>, name: &str) -> Option<Func> {
     let compare = |v: Rc<Version>, f: fn(std::cmp::Ordering) -> Value| {
         let v = (*v).clone();
         Func::new(&[Any], None, move |_, a| match &a[0] {
-            Value::Semver(o) => Ok(f(v.compare(o))),
+            Value::Semver(o) => Ok(f(v.cmp(o))),
             other => Err(FuncError::new(format!(
                 "wrong type for value; expected *semver.Version; got {}",
                 other.type_name()
@@ -601,13 +601,13 @@ fn semver_method(v: Rc<Version>, name: &str) -> Option<Func> {
     };
     use std::cmp::Ordering::{Equal, Greater, Less};
     Some(match name {
-        "Major" => uint(v.major),
-        "Minor" => uint(v.minor),
-        "Patch" => uint(v.patch),
-        "Prerelease" => text(v.pre.clone()),
-        "Metadata" => text(v.metadata.clone()),
-        "Original" => text(v.original.clone()),
-        "String" => text(v.to_string()),
+        "Major" => uint(v.major()),
+        "Minor" => uint(v.minor()),
+        "Patch" => uint(v.patch()),
+        "Prerelease" => text(v.prerelease().to_string()),
+        "Metadata" => text(v.metadata().to_string()),
+        "Original" => text(v.original().to_string()),
+        "String" => text(v.canonical()),
         "LessThan" => compare(v, |o| Value::Bool(o == Less)),
         "LessThanEqual" => compare(v, |o| Value::Bool(o != Greater)),
         "GreaterThan" => compare(v, |o| Value::Bool(o == Greater)),
