@@ -34,6 +34,10 @@ pub struct GlobalArgs {
     /// Namespace of the app records (inventory, sync history) and locks in each cluster.
     #[arg(long, global = true, value_name = "NAME", default_value = crate::history::record::DEFAULT_NAMESPACE)]
     pub records_namespace: String,
+    /// How long to wait for one server request, for an exec credential plugin, and for API
+    /// discovery as a whole (e.g. 30s, 2m; 0: no limit, as kubectl's flag).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
     /// Colour output: auto (only on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -58,6 +62,7 @@ impl GlobalArgs {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             namespace: self.namespace.clone(),
+            request_timeout: Some(self.request_timeout).filter(|d| !d.is_zero()),
         }
     }
 }

@@ -17,7 +17,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
     let target = global.target();
     let report = match (&args.from, &args.to) {
         (Some(from), Some(to)) => {
-            let facts = crate::plan::facts::gather(&target);
+            let facts = crate::plan::facts::gather(&target)?;
             let old = resolve_at(&args.tree, &facts, from)?;
             let new = resolve_at(&args.tree, &facts, to)?;
             for name in &args.apps {
@@ -33,7 +33,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
                 let conn = connect(&target).await?;
                 // One discovery serves both namespace defaulting and the diff.
                 let catalog = Catalog::discover(&conn).await?;
-                let mut facts = crate::plan::facts::from_kubeconfig(&target);
+                let mut facts = crate::plan::facts::from_kubeconfig(&target)?;
                 crate::plan::facts::learn(&mut facts, &conn, &catalog);
                 crate::plan::facts::learn_server_version(&mut facts, &conn).await;
                 let resolved = resolve(&args.tree, &facts)?;

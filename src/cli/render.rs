@@ -8,7 +8,7 @@ use super::resolve::{report_tree_errors, resolve};
 use crate::plan::hooks::{self, HookRole};
 
 pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target()))?;
+    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target())?)?;
     let tree = &resolved.tree;
     for name in &args.apps {
         if tree.get(name).is_none() {

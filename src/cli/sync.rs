@@ -23,7 +23,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     rt.block_on(async {
         let conn = connect(&target).await?;
         let catalog = Catalog::discover(&conn).await?;
-        let mut facts = crate::plan::facts::from_kubeconfig(&target);
+        let mut facts = crate::plan::facts::from_kubeconfig(&target)?;
         crate::plan::facts::learn(&mut facts, &conn, &catalog);
         crate::plan::facts::learn_server_version(&mut facts, &conn).await;
         // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.

@@ -12,7 +12,7 @@ use super::resolve::{report_tree_errors, resolve, use_color};
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
 pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target()))?;
+    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target())?)?;
     let tree = &resolved.tree;
     match args.output {
         OutputFormat::Json => println!("{}", super::escape::json_pretty(&to_json(tree))?),

@@ -15,6 +15,7 @@ mod control_plane;
 mod diff;
 mod diff_revisions;
 mod example;
+mod failing_clusters;
 mod kubeconfig;
 mod partial_clone;
 mod plugin;
