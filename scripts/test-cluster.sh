@@ -6,6 +6,8 @@
 #   scripts/test-cluster.sh start   # builds binaries if needed, starts everything, waits until ready
 #   scripts/test-cluster.sh stop    # stops it and removes its state
 #   scripts/test-cluster.sh env     # prints `export KUBECONFIG=...` for the running cluster
+#   scripts/test-cluster.sh stop-apiserver     # kills only the API server (a server lost mid-run)
+#   scripts/test-cluster.sh restart-apiserver  # starts it again on the same state and waits
 #
 # State lives in $KGITOPS_TEST_DIR (default /dev/shm/kgitops-test). Ports: etcd 23790/23800
 # (KGITOPS_ETCD_PORT and +10),
@@ -117,6 +119,28 @@ spawn() { # name, command...
 
 api_ok() { curl -fsS --cacert "$D/pki/ca.crt" -H "Authorization: Bearer $(cat "$D/token")" "$SERVER$1"; }
 
+spawn_apiserver() {
+  spawn kube-apiserver "$BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --audit-policy-file="$D/audit-policy.yaml" --audit-log-path="$D/audit.log" \
+    --audit-log-maxsize=500 --audit-log-maxbackup=1 \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$D/pki" \
+    --tls-cert-file="$D/pki/server.crt" --tls-private-key-file="$D/pki/server.key" \
+    --client-ca-file="$D/pki/ca.crt" --token-auth-file="$D/tokens.csv" --authorization-mode=Node,RBAC \
+    --service-cluster-ip-range=10.0.0.0/16 \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$D/pki/sa.key" --service-account-signing-key-file="$D/pki/sa.key" \
+    --allow-privileged=true --profiling=false --v=1 \
+    --endpoint-reconciler-type=none
+}
+
+stop_apiserver() { # only the API server: for tests of a server lost mid-run
+  if running kube-apiserver; then
+    kill -9 "$(cat "$D/kube-apiserver.pid")" 2>/dev/null || true
+    for _ in $(seq 50); do running kube-apiserver || break; sleep 0.1; done
+  fi
+  log "kube-apiserver stopped"
+}
+
 start() {
   if running kube-apiserver && api_ok /readyz >/dev/null 2>&1; then
     log "already running; KUBECONFIG=$D/kubeconfig"
@@ -148,17 +172,7 @@ rules:
   nonResourceURLs: ["/healthz*", "/readyz*", "/livez*", "/version"]
 - level: Metadata
 POLICY
-  spawn kube-apiserver "$BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --audit-policy-file="$D/audit-policy.yaml" --audit-log-path="$D/audit.log" \
-    --audit-log-maxsize=500 --audit-log-maxbackup=1 \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$D/pki" \
-    --tls-cert-file="$D/pki/server.crt" --tls-private-key-file="$D/pki/server.key" \
-    --client-ca-file="$D/pki/ca.crt" --token-auth-file="$D/tokens.csv" --authorization-mode=Node,RBAC \
-    --service-cluster-ip-range=10.0.0.0/16 \
-    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file="$D/pki/sa.key" --service-account-signing-key-file="$D/pki/sa.key" \
-    --allow-privileged=true --profiling=false --v=1 \
-    --endpoint-reconciler-type=none
+  spawn_apiserver
   wait_for kube-apiserver 90 api_ok /readyz
 
   spawn kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$D/kubeconfig" \
@@ -215,5 +229,11 @@ case "${1:-}" in
   stop) stop ;;
   logs) logs ;;
   env) echo "export KUBECONFIG=$D/kubeconfig" ;;
-  *) echo "usage: $0 start|start-if-stopped|stop|logs|env" >&2; exit 2 ;;
+  stop-apiserver) stop_apiserver ;;
+  restart-apiserver)
+    stop_apiserver
+    spawn_apiserver
+    wait_for kube-apiserver 90 api_ok /readyz
+    log "kube-apiserver ready again at $SERVER" ;;
+  *) echo "usage: $0 start|start-if-stopped|stop|logs|env|stop-apiserver|restart-apiserver" >&2; exit 2 ;;
 esac

@@ -55,10 +55,37 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
-/// A Tokio runtime for commands that talk to a cluster; reading Git needs none.
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+/// A Tokio runtime for the requests of commands that talk to a cluster. Reading Git and
+/// rendering (git, helm and kustomize processes, the render pool) happen outside it, between
+/// two `block_on`s, so they never hold up its workers.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    /// Runs a future to completion on the runtime.
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        // The runtime is taken out only in `drop`.
+        #[allow(clippy::expect_used)]
+        self.0
+            .as_ref()
+            .expect("runtime present until dropped")
+            .block_on(f)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Work left behind (a resolver thread stuck on DNS) must not hold the exit up.
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Starts the runtime.
+fn runtime() -> Result<Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
+        .map(|rt| Runtime(Some(rt)))
         .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))
 }

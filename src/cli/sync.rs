@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use colored::Colorize;
-use serde_json::json;
+use serde::Serialize;
 
 use super::args::{GlobalArgs, OutputFormat, SyncArgs};
 use super::diff::check_apps;
@@ -12,7 +12,6 @@ use super::resolve::{resolve, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
 use crate::cluster::lease::holder_identity;
-use crate::cluster::{Catalog, connect};
 use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
 use crate::sync::{self, AppOutcome, Event, Events, SyncReport, SyncRequest};
 
@@ -20,41 +19,41 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     let target = global.target();
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
+    let (conn, catalog, facts) = rt.block_on(crate::plan::facts::from_cluster(&target))?;
+    // Reading Git and rendering block: done outside the runtime.
+    // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
+    let mut tree_args = args.tree.clone();
+    let named_revision = tree_args.revision.is_some();
+    tree_args.revision.get_or_insert_with(|| "HEAD".into());
+    let resolved = resolve(&tree_args, &facts)?;
+    check_apps(&resolved.tree, &args.apps)?;
+    if !named_revision {
+        refuse_uncommitted(&args.tree, &facts, &resolved)?;
+    }
+    let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+    let request = |force| PlanRequest {
+        tree: &resolved.tree,
+        select: &args.apps,
+        tree_id: &resolved.tree_id,
+        records_namespace: &global.records_namespace,
+        force_conflicts: force,
+        concurrency: args.concurrency,
+    };
+    if args.dry_run {
+        let plan = rt.block_on(plan::build(&mut clusters, request(args.force_conflicts)));
+        print_plan(&plan, args, &resolved)?;
+        return Ok(
+            if plan.incomplete.is_some()
+                || plan.render_failed()
+                || plan.apps.iter().any(|a| !a.errors.is_empty())
+            {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            },
+        );
+    }
     rt.block_on(async {
-        let conn = connect(&target).await?;
-        let catalog = Catalog::discover(&conn).await?;
-        let mut facts = crate::plan::facts::from_kubeconfig(&target)?;
-        crate::plan::facts::learn(&mut facts, &conn, &catalog);
-        crate::plan::facts::learn_server_version(&mut facts, &conn).await;
-        // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
-        let mut tree_args = args.tree.clone();
-        let named_revision = tree_args.revision.is_some();
-        tree_args.revision.get_or_insert_with(|| "HEAD".into());
-        let resolved = resolve(&tree_args, &facts)?;
-        check_apps(&resolved.tree, &args.apps)?;
-        if !named_revision {
-            refuse_uncommitted(&args.tree, &facts, &resolved)?;
-        }
-        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
-        let request = |force| PlanRequest {
-            tree: &resolved.tree,
-            select: &args.apps,
-            tree_id: &resolved.tree_id,
-            records_namespace: &global.records_namespace,
-            force_conflicts: force,
-            concurrency: args.concurrency,
-        };
-        if args.dry_run {
-            let plan = plan::build(&mut clusters, request(args.force_conflicts)).await;
-            print_plan(&plan, args, &resolved)?;
-            return Ok(
-                if plan.render_failed() || plan.apps.iter().any(|a| !a.errors.is_empty()) {
-                    EXIT_ERROR
-                } else {
-                    EXIT_OK
-                },
-            );
-        }
         let user = conn.whoami().await;
         let locks = sync::lock_apps(
             &mut clusters,
@@ -85,14 +84,17 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
         let printer = tokio::spawn(print_events(rx));
         let report = sync::run(&clusters, &plan, &req, Events::new(tx)).await;
         let _ = printer.await;
-        locks.release().await;
+        // A lease on a server that is gone cannot be released; it expires on its own.
+        if report.incomplete.is_none() {
+            locks.release().await;
+        }
         print_report(&report, args.output)?;
         Ok(exit_code(&report, &plan))
     })
 }
 
 fn exit_code(report: &SyncReport, plan: &Plan) -> u8 {
-    if plan.render_failed() {
+    if plan.render_failed() || report.incomplete.is_some() {
         EXIT_ERROR
     } else if report.succeeded() {
         EXIT_OK
@@ -247,7 +249,18 @@ async fn print_events(mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
 fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliError> {
     match output {
         OutputFormat::Json => {
-            println!("{}", json_pretty(report)?);
+            /// The report, and whether the run got to its end.
+            #[derive(Serialize)]
+            struct Json<'a> {
+                #[serde(flatten)]
+                report: &'a SyncReport,
+                complete: bool,
+            }
+            let doc = Json {
+                report,
+                complete: report.incomplete.is_none(),
+            };
+            println!("{}", json_pretty(&doc)?);
         }
         OutputFormat::Text => {
             let header = ["APP", "RESULT", "APPLIED", "PRUNED", "HOOKS", "TIME"];
@@ -321,6 +334,12 @@ fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliErro
             if let Some(p) = &report.prune_skipped {
                 println!("{}", terminal_line(p));
             }
+            if let Some(why) = &report.incomplete {
+                println!(
+                    "{}",
+                    format!("INCOMPLETE: {}", terminal_line(why)).red().bold()
+                );
+            }
             let failed = report
                 .apps
                 .iter()
@@ -351,6 +370,18 @@ fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliErro
     for e in &report.errors {
         eprintln!("error: {}", terminal_line(e));
     }
+    if let Some(why) = &report.incomplete {
+        let unfinished = report
+            .apps
+            .iter()
+            .filter(|a| a.outcome != AppOutcome::Synced)
+            .count();
+        eprintln!(
+            "error: {}; the sync is incomplete: {unfinished} of {} apps did not finish",
+            terminal_line(why),
+            report.apps.len()
+        );
+    }
     Ok(())
 }
 
@@ -370,44 +401,69 @@ fn print_plan(
 ) -> Result<(), CliError> {
     let prune = |a: &plan::AppPlan| args.prune || a.automation.prune;
     if args.output == OutputFormat::Json {
-        let apps: Vec<_> = plan
-            .apps
-            .iter()
-            .map(|a| {
-                json!({
-                    "name": a.name,
-                    "context": a.context,
-                    "wave": a.wave,
-                    "errors": a.errors,
-                    "steps": a.steps.iter().map(|s| json!({
-                        "group": s.key.group, "kind": s.key.kind,
-                        "namespace": s.key.namespace, "name": s.key.name,
-                        "wave": s.wave, "action": action_word(s.action),
-                        "changed": s.change.is_some(),
-                    })).collect::<Vec<_>>(),
-                    "hooks": a.hooks.iter().map(|h| json!({
-                        "kind": h.key.kind, "namespace": h.key.namespace,
-                        "name": h.generate_name.as_deref().map_or(h.key.name.clone(), |g| format!("{g}*")),
-                        "phases": h.phases.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-                        "wave": h.wave,
-                    })).collect::<Vec<_>>(),
-                    "prunes": a.prunes.iter().map(|p| json!({
-                        "group": p.key.group, "kind": p.key.kind,
-                        "namespace": p.key.namespace, "name": p.key.name,
-                        "wave": p.wave, "skip": p.skip || !prune(a),
-                    })).collect::<Vec<_>>(),
+        let doc = JsonPlan {
+            revision: resolved.revision.map(|s| s.to_string()),
+            apps: plan
+                .apps
+                .iter()
+                .map(|a| JsonPlanApp {
+                    name: &a.name,
+                    context: a.context.as_deref(),
+                    wave: a.wave,
+                    errors: &a.errors,
+                    not_compared: a.unfinished,
+                    steps: a
+                        .steps
+                        .iter()
+                        .map(|s| JsonStep {
+                            object: JsonKey::of(&s.key),
+                            wave: s.wave,
+                            action: action_word(s.action),
+                            changed: s.change.is_some(),
+                        })
+                        .collect(),
+                    hooks: a
+                        .hooks
+                        .iter()
+                        .map(|h| JsonHook {
+                            kind: &h.key.kind,
+                            namespace: h.key.namespace.as_deref(),
+                            name: h
+                                .generate_name
+                                .as_deref()
+                                .map_or(h.key.name.clone(), |g| format!("{g}*")),
+                            phases: h.phases.iter().map(|p| p.as_str()).collect(),
+                            wave: h.wave,
+                        })
+                        .collect(),
+                    prunes: a
+                        .prunes
+                        .iter()
+                        .map(|p| JsonPrune {
+                            object: JsonKey::of(&p.key),
+                            wave: p.wave,
+                            skip: p.skip || !prune(a),
+                        })
+                        .collect(),
                 })
-            })
-            .collect();
-        let doc = json!({
-            "revision": resolved.revision.map(|s| s.to_string()),
-            "apps": apps,
-            "removed": plan.removed.iter().map(|r| json!({
-                "name": r.name, "cascade": r.cascade, "objects": r.objects.len(),
-            })).collect::<Vec<_>>(),
-            "errors": plan.errors,
-        });
+                .collect(),
+            removed: plan
+                .removed
+                .iter()
+                .map(|r| JsonRemoved {
+                    name: &r.name,
+                    cascade: r.cascade,
+                    objects: r.objects.len(),
+                })
+                .collect(),
+            errors: &plan.errors,
+            complete: plan.incomplete.is_none(),
+            incomplete: plan.incomplete.as_deref(),
+        };
         println!("{}", json_pretty(&doc)?);
+        if let Some(why) = &plan.incomplete {
+            eprintln!("error: {}; the plan is incomplete", terminal_line(why));
+        }
         return Ok(());
     }
     let rev = resolved
@@ -422,6 +478,10 @@ fn print_plan(
             a.wave,
             a.context.as_deref().unwrap_or("no matching context")
         );
+        if a.unfinished {
+            println!("  not compared: the run stopped");
+            continue;
+        }
         for e in &a.errors {
             println!("  error: {}", terminal_line(e).red());
         }
@@ -496,8 +556,98 @@ fn print_plan(
             }
         );
     }
+    if let Some(why) = &plan.incomplete {
+        println!(
+            "{}",
+            format!("INCOMPLETE: {}", terminal_line(why)).red().bold()
+        );
+        eprintln!("error: {}; the plan is incomplete", terminal_line(why));
+    }
     for e in &plan.errors {
         eprintln!("error: {}", terminal_line(e));
     }
     Ok(())
+}
+
+/// An object's identity in `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonKey<'a> {
+    group: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> JsonKey<'a> {
+    fn of(key: &'a crate::cluster::ObjectKey) -> Self {
+        JsonKey {
+            group: &key.group,
+            kind: &key.kind,
+            namespace: key.namespace.as_deref(),
+            name: &key.name,
+        }
+    }
+}
+
+/// A step of `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    #[serde(flatten)]
+    object: JsonKey<'a>,
+    wave: i64,
+    action: &'static str,
+    changed: bool,
+}
+
+/// A hook of `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonHook<'a> {
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: String,
+    phases: Vec<&'static str>,
+    wave: i64,
+}
+
+/// A prune of `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonPrune<'a> {
+    #[serde(flatten)]
+    object: JsonKey<'a>,
+    wave: i64,
+    skip: bool,
+}
+
+/// An app of `--dry-run -o json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonPlanApp<'a> {
+    name: &'a str,
+    context: Option<&'a str>,
+    wave: i64,
+    errors: &'a [String],
+    /// The run stopped before this app was compared.
+    not_compared: bool,
+    steps: Vec<JsonStep<'a>>,
+    hooks: Vec<JsonHook<'a>>,
+    prunes: Vec<JsonPrune<'a>>,
+}
+
+/// An app that left the tree, in `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonRemoved<'a> {
+    name: &'a str,
+    cascade: bool,
+    objects: usize,
+}
+
+/// `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    revision: Option<String>,
+    apps: Vec<JsonPlanApp<'a>>,
+    removed: Vec<JsonRemoved<'a>>,
+    errors: &'a [String],
+    complete: bool,
+    incomplete: Option<&'a str>,
 }

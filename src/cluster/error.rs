@@ -208,6 +208,13 @@ impl ClusterError {
         }
     }
 
+    /// Names the user a 403 was given to (`Connection::whoami`), when the error is one.
+    pub fn set_user(&mut self, name: &str) {
+        if let Self::Forbidden { user, .. } = self {
+            *user = Some(name.to_string());
+        }
+    }
+
     /// Whether the connection to the server failed (refused, broken, or timed out), as opposed
     /// to the server answering with a refusal: the run cannot go on against that server.
     pub fn is_transport(&self) -> bool {

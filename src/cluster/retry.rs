@@ -99,7 +99,10 @@ mod tests {
         .await;
         assert!(r.is_err());
         assert_eq!(tries.load(Ordering::Relaxed), ATTEMPTS);
-        assert_eq!(started.elapsed(), Duration::from_millis(200 + 400 + 800 + 1600));
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(200 + 400 + 800 + 1600)
+        );
         let tries = AtomicU32::new(0);
         let r = retrying(|| async {
             if tries.fetch_add(1, Ordering::Relaxed) < 2 {

@@ -47,6 +47,20 @@ pub fn gather(target: &KubeTarget) -> Result<TreeFacts, ClusterError> {
     Ok(facts)
 }
 
+/// For commands that work on the cluster: connects to the current context, runs its discovery
+/// (once, for the tree walk and the plan alike) and asks its version. Errors when any of it
+/// fails: these commands cannot go on without the cluster.
+pub async fn from_cluster(
+    target: &KubeTarget,
+) -> Result<(Connection, Catalog, TreeFacts), ClusterError> {
+    let mut facts = from_kubeconfig(target)?;
+    let conn = connect(target).await?;
+    let catalog = Catalog::discover(&conn).await?;
+    learn(&mut facts, &conn, &catalog);
+    learn_server_version(&mut facts, &conn).await;
+    Ok((conn, catalog, facts))
+}
+
 /// Takes the namespace, kind scopes and API versions from a connection and its (one)
 /// discovery.
 pub fn learn(facts: &mut TreeFacts, conn: &Connection, catalog: &Catalog) {

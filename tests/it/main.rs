@@ -8,6 +8,7 @@ mod harness;
 mod helm;
 mod helm_repos;
 mod oci_registry;
+mod second_cluster;
 
 mod appset;
 mod bad_input;
@@ -17,6 +18,7 @@ mod diff_revisions;
 mod example;
 mod failing_clusters;
 mod kubeconfig;
+mod partial;
 mod partial_clone;
 mod plugin;
 mod scope;
