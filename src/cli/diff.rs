@@ -443,6 +443,13 @@ pub fn markdown(report: &DiffReport) -> String {
         out.push_str(&fenced(&terminal_line(e), "text"));
         out.push('\n');
     }
+    // A review reads the comment, not the job log: what the rules could not do is said here.
+    if !report.warnings.is_empty() {
+        let lines: Vec<String> = report.warnings.iter().map(|w| terminal_line(w)).collect();
+        out.push_str("warnings:\n\n");
+        out.push_str(&fenced(&lines.join("\n"), "text"));
+        out.push('\n');
+    }
     let synced = report
         .apps
         .iter()

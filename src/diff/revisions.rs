@@ -65,9 +65,13 @@ fn compare_apps(old: Option<&AppNode>, new: Option<&AppNode>) -> AppDiff {
         .collect();
     for key in keys {
         // ignoreDifferences concern live state, not a change between revisions.
-        if let Some(change) =
-            compare_pair(key, after.get(key).copied(), before.get(key).copied(), &[])
-        {
+        if let Some(change) = compare_pair(
+            key,
+            after.get(key).copied(),
+            before.get(key).copied(),
+            &[],
+            &mut Default::default(),
+        ) {
             diff.objects.push(change);
         }
     }

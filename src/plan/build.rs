@@ -21,7 +21,7 @@ use crate::cluster::{
     ApplyError, ApplyParams, ClusterError, FIELD_MANAGER, ListTarget, ObjectKey, key_of, list_each,
     server_side_apply,
 };
-use crate::diff::{apply_is_noop, compare_pair, ignore_rules, keep_live_values};
+use crate::diff::{IgnoreNotes, apply_is_noop, compare_pair, ignore_rules, keep_live_values};
 use crate::history::record::{self, AppRecord, InventoryEntry};
 use crate::render::Object;
 
@@ -664,10 +664,11 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 continue;
             }
         };
+        let mut notes = IgnoreNotes::default();
         if p.options.respect_ignore_differences && !rules.is_empty() {
             for step in &mut p.steps {
                 if let Some(l) = live_map.get(&step.key) {
-                    keep_live_values(&rules, &mut step.body, l);
+                    notes.add(&step.key, keep_live_values(&rules, &mut step.body, l));
                 }
             }
         }
@@ -801,7 +802,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 (Some(_), _) => Action::Update,
             };
             let desired = predicted.as_ref().unwrap_or(&step.body);
-            step.change = compare_pair(&step.key, Some(desired), live.as_ref(), &rules);
+            step.change = compare_pair(&step.key, Some(desired), live.as_ref(), &rules, &mut notes);
             step.live = live;
         }
         p.errors.extend(errors);
@@ -810,10 +811,11 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         // Prune: live objects the app tracks, in its scopes, that Git no longer has.
         let desired: HashSet<&ObjectKey> = p.steps.iter().map(|s| &s.key).collect();
         let hooks: HashSet<&ObjectKey> = p.hooks.iter().map(|h| &h.key).collect();
-        let Some(results) = listed.get(&session.context) else {
+        let (Some(results), Some(l)) = (listed.get(&session.context), lists.get(&session.context))
+        else {
+            p.warnings.extend(notes.warnings());
             continue;
         };
-        let l = &lists[&session.context];
         let mut prunes = Vec::new();
         for i in &app_lists[i] {
             let Some(Ok(objs)) = results.get(*i) else {
@@ -829,7 +831,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 {
                     continue;
                 }
-                let Some(change) = compare_pair(&key, None, Some(obj), &rules) else {
+                let Some(change) = compare_pair(&key, None, Some(obj), &rules, &mut notes) else {
                     continue;
                 };
                 let res = ResourceOptions::parse_live(obj);
@@ -855,6 +857,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         prunes.sort_by(|a, b| (b.wave, &a.key).cmp(&(a.wave, &b.key)));
         prunes.dedup_by(|a, b| a.key == b.key);
         p.prunes = prunes;
+        p.warnings.extend(notes.warnings());
     }
 
     if let Some((i, why)) = stopped_at {
@@ -881,7 +884,9 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 {
                     continue;
                 }
-                let Some(change) = compare_pair(&key, None, Some(obj), &[]) else {
+                let Some(change) =
+                    compare_pair(&key, None, Some(obj), &[], &mut IgnoreNotes::default())
+                else {
                     continue;
                 };
                 let res = ResourceOptions::parse_live(obj);

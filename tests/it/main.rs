@@ -18,6 +18,7 @@ mod diff_revisions;
 mod example;
 mod failing_clusters;
 mod kubeconfig;
+mod no_silent_drops;
 mod partial;
 mod partial_clone;
 mod plugin;
