@@ -16,4 +16,5 @@ pub mod plan;
 pub mod render;
 pub mod source;
 pub mod sync;
+pub mod typed;
 pub mod yaml;

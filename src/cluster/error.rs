@@ -80,7 +80,7 @@ pub enum ClusterError {
     },
     /// The exec credential plugin did not finish in time (kubelogin waiting for a browser).
     #[error(
-        "cannot get credentials for context \"{context}\": the exec credential plugin {command} did not finish within {} and was stopped (log in with it once by hand, or raise --request-timeout)",
+        "cannot get credentials for context \"{context}\": the exec credential plugin {command:?} did not finish within {} and was stopped (log in with it once by hand, or raise --request-timeout)",
         seconds(*after)
     )]
     CredentialTimeout {
@@ -268,11 +268,55 @@ pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A library's wording turned into the user's: the kube-rs, rustls and OS phrases users meet
+/// when a kubeconfig or a connection is wrong, said in terms of what to check.
+pub(super) fn plain(s: &str) -> String {
+    let mut s = one_line(s);
+    for prefix in ["Failed to infer provided configuration: "] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.to_string();
+        }
+    }
+    // kube quotes paths twice: `failed to read file '"/x/ca.crt"'`.
+    s = s.replace("'\"", "").replace("\"'", "");
+    s = s.replace("failed to read file ", "cannot read ");
+    // `No such file or directory (os error 2)`: the number says nothing more.
+    if let Some(i) = s.find(" (os error ")
+        && s[i..].ends_with(')')
+    {
+        s.truncate(i);
+    }
+    let words: &[(&str, &str)] = &[
+        (
+            "invalid peer certificate: UnknownIssuer",
+            "its certificate is not signed by the certificate authority the kubeconfig names (certificate-authority)",
+        ),
+        (
+            "invalid peer certificate: NotValidForName",
+            "its certificate is not valid for this address (tls-server-name can name the one it is for)",
+        ),
+        (
+            "invalid peer certificate: Expired",
+            "its certificate has expired",
+        ),
+        (
+            "failed to lookup address information: Name or service not known",
+            "the host name does not resolve",
+        ),
+    ];
+    for (from, to) in words {
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
+    }
+    s
+}
+
 /// The innermost error message: transport errors nest four deep and only the last one says why.
 pub(super) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = err;
     while let Some(next) = cur.source() {
         cur = next;
     }
-    one_line(&cur.to_string())
+    plain(&cur.to_string())
 }

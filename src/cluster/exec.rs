@@ -41,7 +41,7 @@ pub enum ExecError {
     #[error("the exec section names no command")]
     NoCommand,
     /// The plugin could not be started.
-    #[error("cannot run the exec credential plugin {command}: {reason}{hint}")]
+    #[error("cannot run the exec credential plugin {command:?}: {reason}{hint}")]
     Start {
         /// The command.
         command: String,
@@ -51,7 +51,7 @@ pub enum ExecError {
         hint: String,
     },
     /// It did not finish in time; it was killed.
-    #[error("the exec credential plugin {command} did not finish in time")]
+    #[error("the exec credential plugin {command:?} did not finish in time")]
     TimedOut {
         /// The command.
         command: String,
@@ -59,7 +59,7 @@ pub enum ExecError {
         after: Duration,
     },
     /// It exited with an error.
-    #[error("the exec credential plugin {command} failed ({status}){said}")]
+    #[error("the exec credential plugin {command:?} failed ({status}){said}")]
     Failed {
         /// The command.
         command: String,
@@ -69,7 +69,7 @@ pub enum ExecError {
         said: String,
     },
     /// It printed something that is not an ExecCredential with a usable status.
-    #[error("the exec credential plugin {command} printed no usable credential: {reason}")]
+    #[error("the exec credential plugin {command:?} printed no usable credential: {reason}")]
     BadOutput {
         /// The command.
         command: String,
@@ -168,7 +168,7 @@ pub async fn run(exec: &ExecConfig, deadline: Option<Duration>) -> Result<Creden
     }
     let child = cmd.spawn().map_err(|e| ExecError::Start {
         command: name.clone(),
-        reason: e.to_string(),
+        reason: super::error::plain(&e.to_string()),
         hint: exec
             .install_hint
             .as_deref()

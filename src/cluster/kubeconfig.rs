@@ -8,7 +8,7 @@ use base64::Engine;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::ClusterError;
-use super::error::{auth_reason, one_line};
+use super::error::{auth_reason, one_line, plain};
 use super::exec::{self, Credential, ExecError};
 use super::guard::{Guard, Limits, Link};
 
@@ -271,7 +271,7 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
         .await
         .map_err(|e| ClusterError::BadContext {
             context: context.clone(),
-            reason: one_line(&e.to_string()),
+            reason: plain(&e.to_string()),
         })?;
     if let Some(ns) = &target.namespace {
         config.default_namespace = ns.clone();
@@ -312,7 +312,7 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
             },
             other => ClusterError::BadContext {
                 context: context.clone(),
-                reason: one_line(&other.to_string()),
+                reason: plain(&other.to_string()),
             },
         })?
         .with_layer(&guard)

@@ -116,7 +116,7 @@ fn a_hanging_exec_plugin_is_stopped_and_named_by_commands_that_need_the_cluster(
         assert_eq!(
             errors,
             [
-                "error: cannot get credentials for context \"ctx\": the exec credential plugin kubelogin-waits.sh did not finish within 2s and was stopped (log in with it once by hand, or raise --request-timeout)"
+                "error: cannot get credentials for context \"ctx\": the exec credential plugin \"kubelogin-waits.sh\" did not finish within 2s and was stopped (log in with it once by hand, or raise --request-timeout)"
             ],
             "{args:?}: {out:#?}"
         );

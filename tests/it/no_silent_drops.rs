@@ -68,3 +68,54 @@ fn failing_ignore_differences_rules_are_warnings_naming_app_and_rule() {
         "{md}"
     );
 }
+
+#[test]
+fn errors_name_the_field_and_its_type_and_each_place_once() {
+    let repo = GitRepo::new();
+    let app = |name: &str, path: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}, namespace: argocd}}\nspec:\n  source: {{repoURL: \"{URL}\", path: {path}}}\n  destination: {{server: \"https://kubernetes.default.svc\", namespace: web}}\n"
+        )
+    };
+    repo.git(&["remote", "add", "origin", URL]);
+    repo.write(
+        "apps/apps.yaml",
+        &[
+            app("web", "web"),
+            app("web", "web"),
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: typo, namespace: argocd}\nspec:\n  source: {repoURL: 5, path: web}\n".to_string(),
+        ]
+        .join("---\n"),
+    )
+    .write(
+        "web/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: settings\ndata: {a: b}\n",
+    );
+    repo.commit("broken");
+    let out = crate::harness::gitops_offline(repo.path(), &["tree", "apps"]);
+    assert_eq!(out.code, 2, "{out:#?}");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let dup = lines
+        .iter()
+        .find(|l| l.contains("duplicate app name \"web\""))
+        .unwrap_or_else(|| panic!("{out:#?}"));
+    assert!(
+        dup.ends_with("apps/apps.yaml (documents 1 and 2); the second is ignored"),
+        "{dup}"
+    );
+    assert_eq!(dup.matches("apps/apps.yaml").count(), 1, "{dup}");
+    assert_eq!(dup.matches(" at work tree").count(), 1, "{dup}");
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "apps/apps.yaml (document 3): invalid Application: spec.source.repoURL must be a string, not a number"
+        )),
+        "{out:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("app \"web\"")
+            && l.ends_with("web/cm.yaml (document 1): metadata must be a mapping, not a string")),
+        "{out:#?}"
+    );
+    assert!(!out.stderr.contains("invalid type"), "{out:#?}");
+    assert!(!out.stderr.contains("missing"), "{out:#?}");
+}
