@@ -14,6 +14,7 @@ pub mod history;
 pub mod names;
 pub mod plan;
 pub mod render;
+pub mod scratch;
 pub mod source;
 pub mod sync;
 pub mod typed;

@@ -751,12 +751,12 @@ impl Resolver<'_> {
                     // charts into the tree; ours is private, so neither the user's work tree nor
                     // the shared per-commit cache changes.
                     _ => {
-                        let copy = tempfile::Builder::new()
-                            .prefix("kubectl-gitops-kustomize-")
-                            .tempdir()
-                            .map_err(|e| RenderError::Io {
-                                what: format!("kustomization {path}"),
-                                source: e,
+                        let copy =
+                            crate::scratch::tempdir("kubectl-gitops-kustomize-").map_err(|e| {
+                                RenderError::Io {
+                                    what: format!("kustomization {path}"),
+                                    source: e,
+                                }
                             })?;
                         let root = copy.path().join("repo");
                         view.materialise(&RepoPath::root(), &root)?;

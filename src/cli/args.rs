@@ -90,6 +90,34 @@ pub enum Command {
     Sync(SyncArgs),
     /// Print the plugin version and the server version of the current context.
     Version(VersionArgs),
+    /// Manage the local cache of clones, commit trees and charts.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// `cache` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Remove cached clones, commit trees, charts and chart dependencies no run has used for a
+    /// while (what a run uses is marked used).
+    Prune(CachePruneArgs),
+}
+
+/// Arguments of `cache prune`.
+#[derive(Debug, Args)]
+pub struct CachePruneArgs {
+    /// Remove what no run has used for this long.
+    #[arg(long, value_name = "DURATION", default_value = "720h", value_parser = parse_duration, conflicts_with = "all")]
+    pub unused_for: std::time::Duration,
+    /// Remove everything (`--offline` runs then need the network again).
+    #[arg(long)]
+    pub all: bool,
+    /// Say what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
 }
 
 /// Arguments of `version`.

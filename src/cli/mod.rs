@@ -2,6 +2,7 @@
 //! messages and exit codes. Nothing below this module prints or exits.
 
 mod args;
+mod cache;
 mod diff;
 mod escape;
 mod render;
@@ -36,13 +37,49 @@ impl<E: std::error::Error> From<E> for CliError {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    on_interrupt_clean_up();
+    let code = match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(CliError(msg)) => {
             eprintln!("error: {}", escape::terminal_line(&msg));
             ExitCode::from(EXIT_ERROR)
         }
-    }
+    };
+    crate::scratch::remove_run_dir();
+    code
+}
+
+/// On Ctrl-C (SIGINT) or SIGTERM: removes the run's temporary copies and exits as the signal
+/// would have (130, 143). Without it the process dies where it stands and its copies stay: the
+/// `TempDir`s that remove them are never dropped. Renderers started by the run (helm,
+/// kustomize, git) get the terminal's SIGINT themselves.
+fn on_interrupt_clean_up() {
+    let watcher = || -> std::io::Result<i32> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async {
+            let mut int = signal(SignalKind::interrupt())?;
+            let mut term = signal(SignalKind::terminate())?;
+            Ok(tokio::select! {
+                _ = int.recv() => 130,
+                _ = term.recv() => 143,
+            })
+        })
+    };
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Ok(code) = watcher() {
+                crate::cluster::stop_running_plugins();
+                crate::scratch::remove_run_dir();
+                eprintln!("interrupted");
+                std::process::exit(code);
+            }
+        });
+    // Without the watcher the default action (exit at once) stays: nothing worse than before.
+    drop(spawned);
 }
 
 fn run(cli: Cli) -> Result<u8, CliError> {
@@ -52,6 +89,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Render(r) => render::run(&cli.global, r),
         Command::Diff(d) => diff::run(&cli.global, d),
         Command::Sync(s) => sync::run(&cli.global, s),
+        Command::Cache(c) => cache::run(c),
     }
 }
 

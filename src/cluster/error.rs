@@ -233,17 +233,21 @@ pub(super) fn is_transport(err: &kube::Error) -> bool {
     )
 }
 
-/// `2s`, `1m30s`: how timeouts read in messages, as they are written on the command line.
-pub(crate) fn seconds(d: Duration) -> String {
+/// `2s`, `1m30s`, `720h`: how durations read in messages, as they are written on the command
+/// line.
+pub fn seconds(d: Duration) -> String {
     let s = d.as_secs();
     if d.subsec_millis() > 0 && s < 10 {
         return format!("{:.1}s", d.as_secs_f64());
     }
-    match (s / 60, s % 60) {
-        (0, s) => format!("{s}s"),
-        (m, 0) => format!("{m}m"),
-        (m, s) => format!("{m}m{s}s"),
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, 'h'), (m, 'm'), (s, 's')] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
     }
+    if out.is_empty() { "0s".into() } else { out }
 }
 
 /// Words a credential failure without kube's debug dump of the exec plugin's output, which
@@ -319,4 +323,32 @@ pub(super) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     plain(&cur.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_they_are_written() {
+        let d = Duration::from_secs;
+        assert_eq!(seconds(d(2)), "2s");
+        assert_eq!(seconds(d(90)), "1m30s");
+        assert_eq!(seconds(d(720 * 3600)), "720h");
+        assert_eq!(seconds(d(3601)), "1h1s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(seconds(Duration::ZERO), "0s");
+    }
+
+    #[test]
+    fn library_wording_is_said_as_what_to_check() {
+        assert_eq!(
+            plain("failed to read file '\"/x/ca.crt\"': No such file or directory (os error 2)"),
+            "cannot read /x/ca.crt: No such file or directory"
+        );
+        assert_eq!(
+            plain("invalid peer certificate: UnknownIssuer"),
+            "its certificate is not signed by the certificate authority the kubeconfig names (certificate-authority)"
+        );
+    }
 }

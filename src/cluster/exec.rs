@@ -177,7 +177,7 @@ pub async fn run(exec: &ExecConfig, deadline: Option<Duration>) -> Result<Creden
     })?;
     // Dropping the child kills it; its own children (a shell script's `sleep`, a browser
     // helper) go with its group, whether the deadline passed here or the caller gave up.
-    let mut group = GroupKiller(child.id().filter(|_| !interactive));
+    let mut group = GroupKiller::new(child.id().filter(|_| !interactive));
     let out = match deadline {
         None => child.wait_with_output().await,
         Some(d) => match tokio::time::timeout(d, child.wait_with_output()).await {
@@ -196,7 +196,7 @@ pub async fn run(exec: &ExecConfig, deadline: Option<Duration>) -> Result<Creden
         hint: String::new(),
     })?;
     // It answered: whatever it left running is its own business, as with client-go.
-    group.0 = None;
+    group.disarm();
     if !out.status.success() {
         let said = super::error::one_line(&String::from_utf8_lossy(&out.stderr));
         return Err(ExecError::Failed {
@@ -220,15 +220,59 @@ pub async fn run(exec: &ExecConfig, deadline: Option<Duration>) -> Result<Creden
 /// plugin, our unreaped child, exists.
 struct GroupKiller(Option<u32>);
 
+/// The process groups of plugins running now, for [`stop_running_plugins`].
+static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+impl GroupKiller {
+    fn new(group: Option<u32>) -> GroupKiller {
+        if let Some(g) = group {
+            RUNNING
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(g);
+        }
+        GroupKiller(group)
+    }
+
+    /// The plugin answered: its group is left alone from now on.
+    fn disarm(&mut self) {
+        if let Some(g) = self.0.take() {
+            RUNNING
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .retain(|r| *r != g);
+        }
+    }
+}
+
+fn kill_group(group: u32) {
+    if let Some(pid) = i32::try_from(group)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
 impl Drop for GroupKiller {
     fn drop(&mut self) {
-        if let Some(pid) = self
-            .0
-            .and_then(|p| i32::try_from(p).ok())
-            .and_then(rustix::process::Pid::from_raw)
-        {
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        if let Some(g) = self.0 {
+            kill_group(g);
+            self.disarm();
         }
+    }
+}
+
+/// Kills the plugins still running, for a process about to exit on a signal (which runs no
+/// destructor): a plugin in a process group of its own does not get the terminal's Ctrl-C.
+pub fn stop_running_plugins() {
+    let groups = std::mem::take(
+        &mut *RUNNING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for g in groups {
+        kill_group(g);
     }
 }
 

@@ -15,7 +15,8 @@ mod retry;
 
 pub use apply::{ApplyError, ApplyParams, FIELD_MANAGER, server_side_apply};
 pub use discovery::{Catalog, KindScope};
-pub use error::ClusterError;
+pub use error::{ClusterError, seconds as duration_text};
+pub use exec::stop_running_plugins;
 pub use guard::Limits;
 pub use kubeconfig::{
     CONNECT_TIMEOUT, Connection, DEFAULT_REQUEST_TIMEOUT, KubeTarget, LoadedKubeconfig, connect,

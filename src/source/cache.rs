@@ -36,6 +36,8 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 pub struct CacheDir {
     place: Option<PathBuf>,
     opened: OnceLock<Result<Opened, Arc<SourceError>>>,
+    /// The subdirectories already swept of stale temporaries in this run.
+    swept: Mutex<std::collections::HashSet<String>>,
 }
 
 struct Opened {
@@ -50,6 +52,7 @@ impl CacheDir {
         Arc::new(CacheDir {
             place: default_cache_dir(),
             opened: OnceLock::new(),
+            swept: Mutex::default(),
         })
     }
 
@@ -58,6 +61,7 @@ impl CacheDir {
         Arc::new(CacheDir {
             place: Some(dir.into()),
             opened: OnceLock::new(),
+            swept: Mutex::default(),
         })
     }
 
@@ -82,22 +86,27 @@ impl CacheDir {
         }
     }
 
-    /// The subdirectory `name` (`repos`, `trees`), private like the cache itself.
+    /// The subdirectory `name` (`repos`, `trees`), private like the cache itself. The first
+    /// time in a run, what killed runs left half-written there is removed.
     pub(crate) fn subdir(&self, name: &str) -> Result<PathBuf> {
         let dir = self.path()?.join(name);
         ensure_private_dir(&dir)?;
+        let first = self
+            .swept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_string());
+        if first {
+            crate::scratch::sweep_stale(&dir);
+        }
         Ok(dir)
     }
 }
 
-/// A `0700` directory in the system temp dir, removed when the value is dropped.
+/// A `0700` directory in the run's scratch directory, removed when the value is dropped (and
+/// with the run's directory on Ctrl-C: see `crate::scratch`).
 fn private_temp_dir(prefix: &str) -> Result<tempfile::TempDir> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix);
-    // tempfile's default is the umask's (often 0755): other users could read the copies.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-    builder.tempdir().map_err(|source| SourceError::Io {
+    crate::scratch::tempdir(prefix).map_err(|source| SourceError::Io {
         op: "create a temporary directory in",
         path: std::env::temp_dir(),
         source,
@@ -229,6 +238,7 @@ impl TreeCache {
         let final_dir = trees.join(sha.as_str());
         let skipped_file = trees.join(format!("{sha}.skipped"));
         if final_dir.is_dir() {
+            touch(&final_dir);
             return Ok(Arc::new(OnDisk {
                 skipped: read_skipped(&skipped_file)?,
                 root: final_dir,
@@ -351,6 +361,14 @@ pub(crate) fn entry_name(text: &str) -> String {
     let digest = sha2::Sha256::digest(text.as_bytes());
     digest.iter().take(20).map(|b| format!("{b:02x}")).collect()
 }
+
+/// Marks a cache entry used now (its modification time), so `cache prune` keeps what runs
+/// use. A failure only makes the entry look older than it is.
+pub(crate) fn touch(dir: &Path) {
+    let _ = std::fs::File::open(dir).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+}
+
+pub mod prune;
 
 #[cfg(test)]
 mod tests;

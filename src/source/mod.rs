@@ -29,6 +29,13 @@ mod worktree;
 #[cfg(test)]
 mod testutil;
 
+pub(crate) use cache::ensure_private_dir;
+pub use cache::prune::{PruneReport, PrunedEntry, prune as prune_cache};
+
+/// The kinds of cache entries (`repos`, `trees`, `charts`, `helm-deps`).
+pub fn cache_kinds() -> [&'static str; 4] {
+    cache::prune::KINDS
+}
 pub use cache::{CacheDir, TreeCache, default_cache_dir};
 pub use entries::{CacheEntries, Staging};
 pub use error::{Result, SourceError};

@@ -238,6 +238,7 @@ impl RepoResolver {
         let dir = repos.join(entry_name(&key));
         if dir.is_dir() {
             check_source(&dir, &key)?;
+            super::cache::touch(&dir);
             if !self.offline {
                 fetch::fetch_all(&dir, remote, &shown)?;
             }

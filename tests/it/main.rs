@@ -17,6 +17,7 @@ mod diff;
 mod diff_revisions;
 mod example;
 mod failing_clusters;
+mod interrupts;
 mod kubeconfig;
 mod no_silent_drops;
 mod partial;
