@@ -1119,7 +1119,7 @@ fn locate_in(mut location: Location, sources: &[SourceInfo]) -> Location {
         location.repo = redact_url(&s.repo_url);
         location.revision = match (&s.chart, &s.revision) {
             (Some(chart), Some(version)) => format!("chart {chart} {version}"),
-            (_, Some(sha)) => format!("commit {}", &sha[..sha.len().min(7)]),
+            (_, Some(sha)) => format!("commit {}", crate::source::Sha::short_of(sha)),
             (_, None) => Snapshot::WorkTree.to_string(),
         };
     }

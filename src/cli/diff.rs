@@ -110,7 +110,11 @@ fn object_line(o: &ObjectChange) -> String {
         Change::Pruned => '-',
         Change::Changed => '~',
     };
-    terminal_line(&format!("{sign} {}{}", o.display_name(), change_note(o)))
+    terminal_line(&format!(
+        "{sign} {}{}",
+        o.key.display_name(),
+        change_note(o)
+    ))
 }
 
 fn colored_diff(diff: &str) -> String {
@@ -420,7 +424,7 @@ pub fn markdown(report: &DiffReport) -> String {
             s => out.push_str(&format!("### {name}: {}\n\n", s.as_str())),
         }
         for o in &app.objects {
-            out.push_str(&format!("**{}**", code_span(&o.display_name())));
+            out.push_str(&format!("**{}**", code_span(&o.key.display_name())));
             out.push_str(&markdown_note(o));
             out.push_str("\n\n");
             if !o.secret_keys.is_empty() {

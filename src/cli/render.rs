@@ -1,6 +1,6 @@
 //! `kubectl gitops render`: the objects of the selected apps, exactly as sync would send them.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::CliError;
 use super::args::{GlobalArgs, RenderArgs, RenderFormat};
@@ -30,7 +30,19 @@ pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError
     match args.output {
         RenderFormat::Yaml => print!("{}", crate::yaml::to_documents(&objects)?),
         RenderFormat::Json => {
-            let list = json!({ "apiVersion": "v1", "kind": "List", "items": objects });
+            /// kubectl's `List`.
+            #[derive(serde::Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct List<'a> {
+                api_version: &'static str,
+                kind: &'static str,
+                items: &'a [Value],
+            }
+            let list = List {
+                api_version: "v1",
+                kind: "List",
+                items: &objects,
+            };
             println!("{}", super::escape::json_pretty(&list)?);
         }
     }

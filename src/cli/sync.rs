@@ -353,7 +353,7 @@ fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliErro
             let rev = report
                 .revision
                 .as_deref()
-                .map(|r| format!(" at {}", &r[..r.len().min(12)]))
+                .map(|r| format!(" at {}", crate::source::Sha::short_of(r)))
                 .unwrap_or_default();
             println!(
                 "Summary: {} app{}{rev}: {synced} synced, {failed} failed, {} skipped in {:.1}s",

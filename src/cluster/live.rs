@@ -31,9 +31,18 @@ impl ObjectKey {
 
     /// `Kind namespace/name`, or `Kind name` for cluster-scoped objects: how messages name it.
     pub fn display_name(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} {}/{}", self.kind, ns, self.name),
-            None => format!("{} {}", self.kind, self.name),
+        crate::names::object_display(&self.kind, self.namespace.as_deref(), &self.name)
+    }
+}
+
+impl From<&crate::render::Object> for ObjectKey {
+    /// The key an object of the tree has in its cluster.
+    fn from(o: &crate::render::Object) -> ObjectKey {
+        ObjectKey {
+            group: o.group().to_string(),
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
         }
     }
 }

@@ -175,10 +175,10 @@ impl IgnoreRule {
         let jq_path_expressions = strings("jqPathExpressions")?
             .into_iter()
             .map(|expr| {
-                JqPathExpression::compile(&expr).map_err(|reason| IgnoreRuleError::InvalidJq {
+                JqPathExpression::compile(&expr).map_err(|e| IgnoreRuleError::InvalidJq {
                     index,
                     expression: expr,
-                    reason,
+                    reason: e.to_string(),
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -372,7 +372,7 @@ fn pointer_misfit(pointer: &JsonPointer, misfit: &super::pointer::PointerMisfit)
 }
 
 /// jq runtime errors quote the value they failed on, which for a Secret is its data.
-fn jq_failure(expression: &str, error: &str, secret: bool) -> String {
+fn jq_failure(expression: &str, error: &super::JqError, secret: bool) -> String {
     if secret {
         format!("jq expression '{expression}' failed on a Secret (details hidden)")
     } else {

@@ -38,7 +38,7 @@ pub use ignore::{
     IgnoreRule, IgnoreRuleError, IgnoreWarning, apply_ignores, keep_live_values,
     parse_ignore_differences,
 };
-pub use jq::JqPathExpression;
+pub use jq::{JqError, JqPathExpression};
 pub use mask::{SecretChanges, mask_secrets};
 pub use noop::apply_is_noop;
 pub use normalize::normalize;

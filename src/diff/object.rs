@@ -5,12 +5,12 @@ use serde_json::Value;
 
 use super::report::{Change, ObjectChange};
 use super::{
-    DiffKind, IgnoreRule, IgnoreWarning, compare, drift_managers, parse_ignore_differences,
+    DiffKind, IgnoreRule, IgnoreRuleError, IgnoreWarning, compare, drift_managers,
+    parse_ignore_differences,
 };
 use crate::apps::AppNode;
 use crate::cluster::{FIELD_MANAGER, ObjectKey};
 use crate::plan::tracking::without_tracking;
-use crate::render::Object;
 
 /// Managers that apply what Git says. A difference in a field they own is a change in Git (or a
 /// sync not yet run); one owned by any other manager was made by hand or by a controller.
@@ -22,20 +22,9 @@ const GIT_APPLIERS: &[&str] = &[
     "helm",
 ];
 
-/// The key an object of the tree has in the cluster.
-pub(super) fn object_key(o: &Object) -> ObjectKey {
-    ObjectKey {
-        group: o.group().to_string(),
-        kind: o.kind.clone(),
-        namespace: o.namespace.clone(),
-        name: o.name.clone(),
-    }
-}
-
 /// An app's `ignoreDifferences`, parsed (jq compiled) once for all its objects.
-pub(crate) fn ignore_rules(app: &AppNode) -> Result<Vec<IgnoreRule>, String> {
+pub(crate) fn ignore_rules(app: &AppNode) -> Result<Vec<IgnoreRule>, IgnoreRuleError> {
     parse_ignore_differences(&Value::Array(app.app.spec.ignore_differences.clone()))
-        .map_err(|e| format!("spec.ignoreDifferences: {e}"))
 }
 
 /// What the ignore rules could not do, per object: collected over an app's objects, then

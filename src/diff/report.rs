@@ -39,13 +39,6 @@ pub struct ObjectChange {
     pub diff: String,
 }
 
-impl ObjectChange {
-    /// `Kind namespace/name` or `Kind name`.
-    pub fn display_name(&self) -> String {
-        self.key.display_name()
-    }
-}
-
 /// The state of one app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppStatus {

@@ -108,15 +108,6 @@ fn tree_crds(apps: &[&AppNode]) -> HashMap<(String, String), Vec<TreeCrd>> {
     out
 }
 
-fn key_of_object(o: &Object) -> ObjectKey {
-    ObjectKey {
-        group: o.group().to_string(),
-        kind: o.kind.clone(),
-        namespace: o.namespace.clone(),
-        name: o.name.clone(),
-    }
-}
-
 /// Resolves an object's REST resource: served by the cluster, or defined by a CRD of the tree.
 fn target_of(
     session: &Session,
@@ -198,7 +189,7 @@ fn classify(
             ));
             continue;
         }
-        let key = key_of_object(o);
+        let key = ObjectKey::from(o);
         let mut body = o.body.clone();
         stamp(
             &mut body,
@@ -398,6 +389,36 @@ fn inventory_scopes(record: &AppRecord, session: &Session, lists: &mut Lists) ->
         }
     }
     used
+}
+
+/// The live objects in the LISTs `used` that Argo CD's tracking gives to `app` (hooks left
+/// out: they are not resources of the app), with their keys and the LIST they came from.
+fn tracked_live<'a>(
+    app: &'a str,
+    used: &'a BTreeSet<usize>,
+    results: &'a [Result<Vec<Value>, ClusterError>],
+    lists: &'a Lists,
+) -> impl Iterator<Item = (&'a Value, ObjectKey, &'a ListTarget)> + 'a {
+    used.iter()
+        .filter_map(move |&i| match (results.get(i), lists.targets.get(i)) {
+            (Some(Ok(objs)), Some(t)) => Some(objs.iter().map(move |o| (o, t))),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(move |(obj, t)| {
+            let key = key_of(obj);
+            let ours = !hooks::is_live_hook(obj) && tracked_app(obj, &key).as_deref() == Some(app);
+            ours.then_some((obj, key, t))
+        })
+}
+
+/// How a listed object is reached, to delete it.
+fn prune_target(t: &ListTarget) -> Target {
+    Target {
+        resource: t.resource.clone(),
+        namespaced: t.namespace.is_some(),
+        needs_crd: false,
+    }
 }
 
 /// Marks the apps from `from` on as not compared, because the run stopped: see
@@ -660,7 +681,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         let rules = match ignore_rules(node) {
             Ok(r) => r,
             Err(e) => {
-                p.errors.push(e);
+                p.errors.push(format!("spec.ignoreDifferences: {e}"));
                 continue;
             }
         };
@@ -817,42 +838,27 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             continue;
         };
         let mut prunes = Vec::new();
-        for i in &app_lists[i] {
-            let Some(Ok(objs)) = results.get(*i) else {
+        for (obj, key, t) in tracked_live(&app_name, &app_lists[i], results, l) {
+            if desired.contains(&key) || hooks.contains(&key) {
+                continue;
+            }
+            let Some(change) = compare_pair(&key, None, Some(obj), &rules, &mut notes) else {
                 continue;
             };
-            let t = &l.targets[*i];
-            for obj in objs {
-                let key = key_of(obj);
-                if desired.contains(&key)
-                    || hooks.contains(&key)
-                    || hooks::is_live_hook(obj)
-                    || tracked_app(obj, &key).as_deref() != Some(app_name.as_str())
-                {
-                    continue;
-                }
-                let Some(change) = compare_pair(&key, None, Some(obj), &rules, &mut notes) else {
-                    continue;
-                };
-                let res = ResourceOptions::parse_live(obj);
-                prunes.push(Prune {
-                    wave: obj
-                        .pointer("/metadata/annotations")
-                        .and_then(|a| a.get(hooks::SYNC_WAVE))
-                        .and_then(Value::as_str)
-                        .and_then(|w| w.trim().parse().ok())
-                        .unwrap_or(0),
-                    skip: res.no_prune.unwrap_or(p.options.no_prune),
-                    target: Target {
-                        resource: t.resource.clone(),
-                        namespaced: t.namespace.is_some(),
-                        needs_crd: false,
-                    },
-                    key,
-                    live: obj.clone(),
-                    change,
-                });
-            }
+            let res = ResourceOptions::parse_live(obj);
+            prunes.push(Prune {
+                wave: obj
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(hooks::SYNC_WAVE))
+                    .and_then(Value::as_str)
+                    .and_then(|w| w.trim().parse().ok())
+                    .unwrap_or(0),
+                skip: res.no_prune.unwrap_or(p.options.no_prune),
+                target: prune_target(t),
+                key,
+                live: obj.clone(),
+                change,
+            });
         }
         prunes.sort_by(|a, b| (b.wave, &a.key).cmp(&(a.wave, &b.key)));
         prunes.dedup_by(|a, b| a.key == b.key);
@@ -872,37 +878,21 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             continue;
         };
         let mut objects = Vec::new();
-        for i in used {
-            let Some(Ok(objs)) = results.get(*i) else {
+        for (obj, key, t) in tracked_live(&r.app, used, results, l) {
+            let Some(change) =
+                compare_pair(&key, None, Some(obj), &[], &mut IgnoreNotes::default())
+            else {
                 continue;
             };
-            let t = &l.targets[*i];
-            for obj in objs {
-                let key = key_of(obj);
-                if hooks::is_live_hook(obj)
-                    || tracked_app(obj, &key).as_deref() != Some(r.app.as_str())
-                {
-                    continue;
-                }
-                let Some(change) =
-                    compare_pair(&key, None, Some(obj), &[], &mut IgnoreNotes::default())
-                else {
-                    continue;
-                };
-                let res = ResourceOptions::parse_live(obj);
-                objects.push(Prune {
-                    wave: 0,
-                    skip: res.no_prune.unwrap_or(false) || res.no_delete.unwrap_or(false),
-                    target: Target {
-                        resource: t.resource.clone(),
-                        namespaced: t.namespace.is_some(),
-                        needs_crd: false,
-                    },
-                    key,
-                    live: obj.clone(),
-                    change,
-                });
-            }
+            let res = ResourceOptions::parse_live(obj);
+            objects.push(Prune {
+                wave: 0,
+                skip: res.no_prune.unwrap_or(false) || res.no_delete.unwrap_or(false),
+                target: prune_target(t),
+                key,
+                live: obj.clone(),
+                change,
+            });
         }
         objects.sort_by(|a, b| a.key.cmp(&b.key));
         plan.removed.push(RemovedApp {

@@ -213,10 +213,7 @@ impl Object {
             Some(g) => format!("{g}*"),
             None => self.name.clone(),
         };
-        match &self.namespace {
-            Some(ns) => format!("{} {}/{}", self.kind, ns, name),
-            None => format!("{} {}", self.kind, name),
-        }
+        crate::names::object_display(&self.kind, self.namespace.as_deref(), &name)
     }
 
     /// True for Argo CD `Application` objects, which are children rather than things to apply.

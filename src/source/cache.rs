@@ -173,6 +173,20 @@ struct OnDisk {
 /// A result computed once and shared by everyone who asked for it, failures included.
 pub(crate) type Once<T> = Arc<OnceLock<Result<T, Arc<SourceError>>>>;
 
+/// The shared slot of `key` in a map of once-cells: the first caller makes it, the others of
+/// the run get the same one, so concurrent apps wait for one piece of work instead of racing.
+pub(crate) fn slot<K: std::hash::Hash + Eq, T: Default>(
+    map: &Mutex<HashMap<K, Arc<T>>>,
+    key: K,
+) -> Arc<T> {
+    Arc::clone(
+        map.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_default(),
+    )
+}
+
 /// Trees on disk for renderers that need files (kustomize, helm), one copy per snapshot per run.
 ///
 /// A commit's tree is written once to `<cache>/trees/<sha>` and reused by later runs: it is
@@ -222,13 +236,7 @@ impl TreeCache {
     }
 
     fn commit_tree(&self, view: &RepoView, sha: Sha) -> Result<Arc<OnDisk>> {
-        let slot = Arc::clone(
-            self.commits
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(sha)
-                .or_default(),
-        );
+        let slot = slot(&self.commits, sha);
         let result = slot.get_or_init(|| self.write_commit_tree(view, sha).map_err(Arc::new));
         result.clone().map_err(SourceError::Shared)
     }
@@ -265,13 +273,7 @@ impl TreeCache {
 
     fn work_tree(&self, view: &RepoView) -> Result<Arc<OnDisk>> {
         let key = view.repo().git_dir().to_path_buf();
-        let slot = Arc::clone(
-            self.work_trees
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(key)
-                .or_default(),
-        );
+        let slot = slot(&self.work_trees, key);
         let result = slot.get_or_init(|| self.copy_work_tree(view).map_err(Arc::new));
         result.clone().map_err(SourceError::Shared)
     }

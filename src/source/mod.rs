@@ -29,8 +29,8 @@ mod worktree;
 #[cfg(test)]
 mod testutil;
 
-pub(crate) use cache::ensure_private_dir;
 pub use cache::prune::{PruneReport, PrunedEntry, prune as prune_cache};
+pub(crate) use cache::{ensure_private_dir, slot};
 
 /// The kinds of cache entries (`repos`, `trees`, `charts`, `helm-deps`).
 pub fn cache_kinds() -> [&'static str; 4] {
