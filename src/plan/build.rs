@@ -548,13 +548,23 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 records.insert(ctx.clone(), r);
             }
             Err(e) if e.is_transport() => {
-                stop(&mut plan, &mut apps, 0, s.conn.lost().unwrap_or(e.to_string()));
+                stop(
+                    &mut plan,
+                    &mut apps,
+                    0,
+                    s.conn.lost().unwrap_or(e.to_string()),
+                );
                 plan.apps = apps;
                 return plan;
             }
-            Err(e) => plan.warnings.push(format!(
-                "cannot read the app records of context {ctx:?} ({e}); objects that left Git are looked for only where the apps still have objects"
-            )),
+            Err(mut e) => {
+                if matches!(e, ClusterError::Forbidden { .. }) {
+                    e.set_user(&s.conn.whoami().await);
+                }
+                plan.warnings.push(format!(
+                    "{e}; objects that left Git are looked for only where the apps still have objects"
+                ));
+            }
         }
     }
 

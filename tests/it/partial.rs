@@ -171,6 +171,19 @@ fn a_refused_list_fails_only_the_apps_that_need_it_and_hides_none_of_their_other
     );
     assert!(md.stdout.contains("+  a: b"), "{md:#?}");
     assert!(md.stdout.contains(&refused), "{md:#?}");
+    // Records the user may not read are a warning naming the same things, and the diff goes on.
+    let out = run(kubectl(Some(&kc))
+        .current_dir(repo.path())
+        .args(["gitops", "diff", "apps", "--app", "cms"]));
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert_eq!(
+        out.stderr.trim_end(),
+        format!(
+            "warning: context \"reader\": user \"system:serviceaccount:{}:reader\" may not list ConfigMap (v1) in namespace \"kubectl-gitops\" (the app records) (403 Forbidden); objects that left Git are looked for only where the apps still have objects",
+            ns.name
+        ),
+        "{out:#?}"
+    );
     for secret in ["hunter2", "s3cret"] {
         assert!(!format!("{out:?}{text:?}{md:?}").contains(secret));
     }
