@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -17,21 +17,33 @@ use tower::{BoxError, Layer, Service};
 #[error("no answer within {}", super::error::seconds(*.0))]
 pub struct NoAnswerError(pub Duration);
 
-/// The first transport failure of a connection: after it, the server counts as gone.
+/// The first transport failure of a connection: after it, the server counts as gone (until
+/// [`Link::forget`], for a caller that starts over, such as the next round of a watch).
 #[derive(Debug, Default)]
 pub struct Link {
-    lost: OnceLock<String>,
+    lost: Mutex<Option<String>>,
 }
 
 impl Link {
     /// Records a transport failure (only the first one is kept: it is the cause).
     pub fn lose(&self, why: String) {
-        let _ = self.lost.set(why);
+        self.lost
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(why);
     }
 
     /// The first transport failure, if the connection had one.
-    pub fn lost(&self) -> Option<&str> {
-        self.lost.get().map(String::as_str)
+    pub fn lost(&self) -> Option<String> {
+        self.lost
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Forgets the failure: the next request tries the server again.
+    pub fn forget(&self) {
+        *self.lost.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 }
 
@@ -181,7 +193,9 @@ mod tests {
         assert_eq!(link.lost(), None);
         link.lose("connection refused".into());
         link.lose("connection reset".into());
-        assert_eq!(link.lost(), Some("connection refused"));
+        assert_eq!(link.lost().as_deref(), Some("connection refused"));
+        link.forget();
+        assert_eq!(link.lost(), None);
     }
 
     #[test]

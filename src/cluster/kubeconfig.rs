@@ -222,6 +222,13 @@ impl Connection {
         })
     }
 
+    /// Starts over: the server counts as reachable again until a request fails. For a run
+    /// that begins anew on a connection that lost its server before (the next round of a
+    /// watch).
+    pub fn forget_loss(&self) {
+        self.link.forget();
+    }
+
     /// Who the server takes us for (`SelfSubjectReview`, as `kubectl auth whoami`), else the
     /// kubeconfig's user entry: the name sync records write.
     pub async fn whoami(&self) -> String {

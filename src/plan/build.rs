@@ -496,8 +496,12 @@ fn same_for_apply(predicted: &Value, live: &Value) -> bool {
     strip(predicted) == strip(live)
 }
 
-/// Builds the plan of the selected apps against their clusters.
+/// Builds the plan of the selected apps against their clusters. A plan starts over: a server
+/// lost before it (in an earlier round of a watch) is tried again.
 pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
+    for s in clusters.sessions() {
+        s.conn.forget_loss();
+    }
     let mut plan = Plan {
         errors: req
             .tree
