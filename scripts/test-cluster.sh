@@ -6,6 +6,8 @@
 #   scripts/test-cluster.sh start   # builds binaries if needed, starts everything, waits until ready
 #   scripts/test-cluster.sh stop    # stops it and removes its state
 #   scripts/test-cluster.sh env     # prints `export KUBECONFIG=...` for the running cluster
+#   scripts/test-cluster.sh stop-apiserver     # kills only the API server (a server lost mid-run)
+#   scripts/test-cluster.sh restart-apiserver  # starts it again on the same state and waits
 #
 # State lives in $KGITOPS_TEST_DIR (default /dev/shm/kgitops-test). Ports: etcd 23790/23800
 # (KGITOPS_ETCD_PORT and +10),
@@ -117,21 +119,7 @@ spawn() { # name, command...
 
 api_ok() { curl -fsS --cacert "$D/pki/ca.crt" -H "Authorization: Bearer $(cat "$D/token")" "$SERVER$1"; }
 
-start_apiserver() {
-  # An audit log of who asked for what: security tests read it to show that no request of the
-  # plugin left the namespaces a repository may name. Controllers' lease and event chatter and
-  # health probes are left out to keep it small.
-  cat >"$D/audit-policy.yaml" <<'POLICY'
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-- level: None
-  resources: [{group: coordination.k8s.io, resources: [leases]}, {group: "", resources: [events]}, {group: events.k8s.io, resources: [events]}]
-- level: None
-  nonResourceURLs: ["/healthz*", "/readyz*", "/livez*", "/version"]
-- level: Metadata
-POLICY
+spawn_apiserver() {
   spawn kube-apiserver "$BIN/kube-apiserver" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
     --audit-policy-file="$D/audit-policy.yaml" --audit-log-path="$D/audit.log" \
     --audit-log-maxsize=500 --audit-log-maxbackup=1 \
@@ -143,6 +131,14 @@ POLICY
     --service-account-key-file="$D/pki/sa.key" --service-account-signing-key-file="$D/pki/sa.key" \
     --allow-privileged=true --profiling=false --v=1 \
     --endpoint-reconciler-type=none
+}
+
+stop_apiserver() { # only the API server: for tests of a server lost mid-run
+  if running kube-apiserver; then
+    kill -9 "$(cat "$D/kube-apiserver.pid")" 2>/dev/null || true
+    for _ in $(seq 50); do running kube-apiserver || break; sleep 0.1; done
+  fi
+  log "kube-apiserver stopped"
 }
 
 start() {
@@ -162,7 +158,21 @@ start() {
     --initial-cluster="kgitops=http://127.0.0.1:$ETCD_PEER" --unsafe-no-fsync=true --log-level=warn
   wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
 
-  start_apiserver
+  # An audit log of who asked for what: security tests read it to show that no request of the
+  # plugin left the namespaces a repository may name. Controllers' lease and event chatter and
+  # health probes are left out to keep it small.
+  cat >"$D/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: None
+  resources: [{group: coordination.k8s.io, resources: [leases]}, {group: "", resources: [events]}, {group: events.k8s.io, resources: [events]}]
+- level: None
+  nonResourceURLs: ["/healthz*", "/readyz*", "/livez*", "/version"]
+- level: Metadata
+POLICY
+  spawn_apiserver
   wait_for kube-apiserver 90 api_ok /readyz
 
   spawn kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$D/kubeconfig" \
@@ -217,13 +227,13 @@ case "${1:-}" in
     if running kube-apiserver && api_ok /readyz >/dev/null 2>&1; then exit 0; fi
     start && touch "$D/started-by-test-sh" ;;
   stop) stop ;;
-  restart-apiserver) # for tests of a server that goes away and comes back: etcd keeps the state
-    if running kube-apiserver; then kill "$(cat "$D/kube-apiserver.pid")"; fi
-    for _ in $(seq 100); do running kube-apiserver || break; sleep 0.1; done
-    start_apiserver
-    wait_for kube-apiserver 90 api_ok /readyz
-    log "kube-apiserver restarted" ;;
   logs) logs ;;
   env) echo "export KUBECONFIG=$D/kubeconfig" ;;
-  *) echo "usage: $0 start|start-if-stopped|stop|restart-apiserver|logs|env" >&2; exit 2 ;;
+  stop-apiserver) stop_apiserver ;;
+  restart-apiserver)
+    stop_apiserver
+    spawn_apiserver
+    wait_for kube-apiserver 90 api_ok /readyz
+    log "kube-apiserver ready again at $SERVER" ;;
+  *) echo "usage: $0 start|start-if-stopped|stop|logs|env|stop-apiserver|restart-apiserver" >&2; exit 2 ;;
 esac

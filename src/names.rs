@@ -9,6 +9,15 @@
 
 use std::fmt;
 
+/// How messages and reports name an object: `Kind namespace/name`, or `Kind name` when it is
+/// cluster-scoped. The one place this is written.
+pub fn object_display(kind: &str, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
 /// A name that breaks its rule; the value is shown escaped (`{:?}`), so control characters in
 /// it cannot reach a terminal.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

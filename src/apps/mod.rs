@@ -8,4 +8,4 @@ mod tree;
 
 pub use application::{Application, ApplicationSource, Destination, SourceType};
 pub use load::{CONVENTIONAL_ROOTS, LoadError, LoadedTree, TreeFacts, TreeSpec, load, load_at};
-pub use tree::{AppNode, AppTree, Location, Resolver, SourceInfo, TreeError};
+pub use tree::{AppNode, AppTree, Location, Places, Resolver, SourceInfo, TreeError};

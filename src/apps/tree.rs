@@ -44,6 +44,37 @@ impl fmt::Display for Location {
     }
 }
 
+impl Location {
+    /// Two places, each part said once: `repo at rev: a.yaml (documents 1 and 2)`, or
+    /// `repo at rev: a.yaml (document 1) and b.yaml (document 3)`, or both in full.
+    pub fn both(first: &Location, second: &Location) -> String {
+        if first.repo != second.repo || first.revision != second.revision {
+            return format!("{first} and at {second}");
+        }
+        let (repo, rev) = (&first.repo, &first.revision);
+        if first.file == second.file {
+            return format!(
+                "{repo} at {rev}: {} (documents {} and {})",
+                first.file, first.doc, second.doc
+            );
+        }
+        format!(
+            "{repo} at {rev}: {} (document {}) and {} (document {})",
+            first.file, first.doc, second.file, second.doc
+        )
+    }
+}
+
+/// Two places, said with [`Location::both`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Places(pub Location, pub Location);
+
+impl fmt::Display for Places {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&Location::both(&self.0, &self.1))
+    }
+}
+
 /// One rendered source of an app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceInfo {
@@ -89,7 +120,7 @@ pub struct AppNode {
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum TreeError {
     /// The root path does not exist or cannot be read.
-    #[error("root {root}: {message}")]
+    #[error("{}", if message.starts_with(root.as_str()) { message.clone() } else { format!("root {root}: {message}") })]
     Root {
         /// The root path.
         root: String,
@@ -128,15 +159,13 @@ pub enum TreeError {
     },
     /// An app includes itself through its children.
     #[error(
-        "cycle: app {app:?} is defined at {first} and again, inside its own subtree, at {second}"
+        "cycle: app {app:?} includes itself: defined at {places}, the second inside its own subtree"
     )]
     Cycle {
         /// The app.
         app: String,
-        /// The ancestor's definition.
-        first: Location,
-        /// The repeated definition.
-        second: Location,
+        /// The ancestor's definition, then the repeated one.
+        places: Places,
     },
     /// Argo CD settings the tree deploys (its `argocd-cm`) cannot be used.
     #[error("{location}: argocd-cm: {message}")]
@@ -147,14 +176,12 @@ pub enum TreeError {
         message: String,
     },
     /// Two different places define an app of the same name.
-    #[error("duplicate app name {app:?}: defined at {first} and at {second}")]
+    #[error("duplicate app name {app:?}: defined at {places}; the second is ignored")]
     Duplicate {
         /// The app.
         app: String,
-        /// The first definition.
-        first: Location,
-        /// The second definition (ignored).
-        second: Location,
+        /// The first definition, then the second (ignored).
+        places: Places,
     },
 }
 
@@ -750,12 +777,12 @@ impl Resolver<'_> {
                     // charts into the tree; ours is private, so neither the user's work tree nor
                     // the shared per-commit cache changes.
                     _ => {
-                        let copy = tempfile::Builder::new()
-                            .prefix("kubectl-gitops-kustomize-")
-                            .tempdir()
-                            .map_err(|e| RenderError::Io {
-                                what: format!("kustomization {path}"),
-                                source: e,
+                        let copy =
+                            crate::scratch::tempdir("kubectl-gitops-kustomize-").map_err(|e| {
+                                RenderError::Io {
+                                    what: format!("kustomization {path}"),
+                                    source: e,
+                                }
                             })?;
                         let root = copy.path().join("repo");
                         view.materialise(&RepoPath::root(), &root)?;
@@ -1061,7 +1088,7 @@ fn accept(
 ) -> Vec<Accepted> {
     let mut out = Vec::new();
     for p in level {
-        let app: Application = match serde_json::from_value(p.object.body.clone()) {
+        let app: Application = match crate::typed::from_value(&p.object.body) {
             Ok(app) => app,
             Err(e) => {
                 errors.push(TreeError::InvalidManifest {
@@ -1097,19 +1124,11 @@ fn accept(
                 }
                 ancestor = parents.get(&a).cloned().flatten();
             }
-            let (first, second) = (first.clone(), p.location.clone());
+            let places = Places(first.clone(), p.location.clone());
             errors.push(if is_cycle {
-                TreeError::Cycle {
-                    app: name,
-                    first,
-                    second,
-                }
+                TreeError::Cycle { app: name, places }
             } else {
-                TreeError::Duplicate {
-                    app: name,
-                    first,
-                    second,
-                }
+                TreeError::Duplicate { app: name, places }
             });
             continue;
         }
@@ -1126,7 +1145,7 @@ fn locate_in(mut location: Location, sources: &[SourceInfo]) -> Location {
         location.repo = redact_url(&s.repo_url);
         location.revision = match (&s.chart, &s.revision) {
             (Some(chart), Some(version)) => format!("chart {chart} {version}"),
-            (_, Some(sha)) => format!("commit {}", &sha[..sha.len().min(7)]),
+            (_, Some(sha)) => format!("commit {}", crate::source::Sha::short_of(sha)),
             (_, None) => Snapshot::WorkTree.to_string(),
         };
     }

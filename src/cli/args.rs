@@ -34,6 +34,10 @@ pub struct GlobalArgs {
     /// Namespace of the app records (inventory, sync history) and locks in each cluster.
     #[arg(long, global = true, value_name = "NAME", default_value = crate::history::record::DEFAULT_NAMESPACE)]
     pub records_namespace: String,
+    /// How long to wait for one server request, for an exec credential plugin, and for API
+    /// discovery as a whole (e.g. 30s, 2m; 0: no limit, as kubectl's flag).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
     /// Colour output: auto (only on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -58,6 +62,7 @@ impl GlobalArgs {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             namespace: self.namespace.clone(),
+            request_timeout: Some(self.request_timeout).filter(|d| !d.is_zero()),
         }
     }
 }
@@ -102,6 +107,34 @@ pub enum Command {
     /// kubectl 1.26 and later complete `kubectl gitops ...` themselves through the
     /// `kubectl_complete-gitops` executable shipped in the release archive (app names included).
     Completion(super::completion::CompletionArgs),
+    /// Manage the local cache of clones, commit trees and charts.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// `cache` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Remove cached clones, commit trees, charts and chart dependencies no run has used for a
+    /// while (what a run uses is marked used).
+    Prune(CachePruneArgs),
+}
+
+/// Arguments of `cache prune`.
+#[derive(Debug, Args)]
+pub struct CachePruneArgs {
+    /// Remove what no run has used for this long.
+    #[arg(long, value_name = "DURATION", default_value = "720h", value_parser = parse_duration, conflicts_with = "all")]
+    pub unused_for: std::time::Duration,
+    /// Remove everything (`--offline` runs then need the network again).
+    #[arg(long)]
+    pub all: bool,
+    /// Say what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
 }
 
 /// Arguments of `version`.

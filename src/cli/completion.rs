@@ -404,7 +404,8 @@ fn app_names(before: &[String]) -> Vec<String> {
     // all.
     std::thread::spawn(move || {
         let target = global.map(|g| g.target()).unwrap_or_default();
-        let facts = crate::plan::facts::from_kubeconfig(&target);
+        // A kubeconfig that cannot be read completes as if there were none.
+        let facts = crate::plan::facts::from_kubeconfig(&target).unwrap_or_default();
         let names = resolve(&tree_args, &facts)
             .map(|r| r.tree.apps.into_iter().map(|a| a.name).collect())
             .unwrap_or_default();

@@ -2,11 +2,11 @@
 //! exit codes.
 
 use colored::Colorize;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
 use super::escape::{code_span, fenced, terminal, terminal_line};
-use super::resolve::{connect_and_learn, resolve, resolve_at, use_color};
+use super::resolve::{resolve, resolve_at, use_color};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
 use crate::diff::{AppDiff, AppStatus, Change, DiffReport, ObjectChange, diff_revisions, report};
@@ -16,7 +16,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
     let target = global.target();
     let report = match (&args.from, &args.to) {
         (Some(from), Some(to)) => {
-            let facts = crate::plan::facts::gather(&target);
+            let facts = crate::plan::facts::gather(&target)?;
             let old = resolve_at(&args.tree, &facts, from)?;
             let new = resolve_at(&args.tree, &facts, to)?;
             for name in &args.apps {
@@ -28,26 +28,23 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
         }
         (None, None) => {
             let rt = runtime()?;
-            rt.block_on(async {
-                // One discovery serves both namespace defaulting and the diff.
-                let (conn, catalog, facts) = connect_and_learn(&target).await?;
-                let resolved = resolve(&args.tree, &facts)?;
-                check_apps(&resolved.tree, &args.apps)?;
-                let mut clusters = Clusters::from_session(&target, conn, catalog);
-                let plan = plan::build(
-                    &mut clusters,
-                    PlanRequest {
-                        tree: &resolved.tree,
-                        select: &args.apps,
-                        tree_id: &resolved.tree_id,
-                        records_namespace: &global.records_namespace,
-                        force_conflicts: true,
-                        concurrency: args.concurrency,
-                    },
-                )
-                .await;
-                Ok::<_, CliError>(report(&plan))
-            })?
+            // One discovery serves both namespace defaulting and the diff.
+            let (conn, catalog, facts) = rt.block_on(crate::plan::facts::from_cluster(&target))?;
+            let resolved = resolve(&args.tree, &facts)?;
+            check_apps(&resolved.tree, &args.apps)?;
+            let mut clusters = Clusters::from_session(&target, conn, catalog);
+            let plan = rt.block_on(plan::build(
+                &mut clusters,
+                PlanRequest {
+                    tree: &resolved.tree,
+                    select: &args.apps,
+                    tree_id: &resolved.tree_id,
+                    records_namespace: &global.records_namespace,
+                    force_conflicts: true,
+                    concurrency: args.concurrency,
+                },
+            ));
+            report(&plan)
         }
         _ => return Err(CliError("--from and --to go together".into())),
     };
@@ -62,9 +59,11 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
         DiffFormat::Json => println!("{}", super::escape::json_pretty(&to_json(&report))?),
         DiffFormat::Markdown => print!("{}", markdown(&report)),
     }
+    // A lost server is one line, however many requests it failed.
     for e in report
-        .errors
+        .incomplete_line()
         .iter()
+        .chain(&report.errors)
         .chain(report.apps.iter().flat_map(|a| a.errors.iter()))
     {
         eprintln!("error: {}", terminal_line(e));
@@ -111,7 +110,11 @@ fn object_line(o: &ObjectChange) -> String {
         Change::Pruned => '-',
         Change::Changed => '~',
     };
-    terminal_line(&format!("{sign} {}{}", o.display_name(), change_note(o)))
+    terminal_line(&format!(
+        "{sign} {}{}",
+        o.key.display_name(),
+        change_note(o)
+    ))
 }
 
 fn colored_diff(diff: &str) -> String {
@@ -151,14 +154,29 @@ fn app_header(app: &AppDiff) -> String {
         )
         .red()
         .to_string(),
-        AppStatus::Error => h.red().bold().to_string(),
+        AppStatus::Error | AppStatus::Unknown => h.red().bold().to_string(),
     }
+}
+
+/// The apps the run did not reach, named (the first ten) for the incomplete note.
+fn not_compared(report: &DiffReport) -> (usize, Vec<&str>) {
+    let all: Vec<&str> = report
+        .apps
+        .iter()
+        .filter(|a| a.status == AppStatus::Unknown)
+        .map(|a| a.name.as_str())
+        .collect();
+    (all.len(), all.into_iter().take(10).collect())
 }
 
 /// The human report.
 pub fn text(report: &DiffReport) -> String {
     let mut out = String::new();
-    for app in &report.apps {
+    for app in report
+        .apps
+        .iter()
+        .filter(|a| a.status != AppStatus::Unknown)
+    {
         out.push_str(&app_header(app));
         out.push('\n');
         for o in &app.objects {
@@ -179,6 +197,28 @@ pub fn text(report: &DiffReport) -> String {
             if !matches!(app.status, AppStatus::Added | AppStatus::Removed) {
                 out.push_str(&colored_diff(&o.diff));
             }
+        }
+    }
+    if let Some(why) = &report.incomplete {
+        let (n, shown) = not_compared(report);
+        out.push_str(
+            &format!("INCOMPLETE: {}\n", terminal_line(why))
+                .red()
+                .bold()
+                .to_string(),
+        );
+        if n > 0 {
+            let more = n - shown.len();
+            out.push_str(&format!(
+                "Not compared ({n} app{}): {}{}\n",
+                if n == 1 { "" } else { "s" },
+                terminal_line(&shown.join(", ")),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
         }
     }
     out.push_str(&summary_line(report));
@@ -204,6 +244,12 @@ fn summary_line(report: &DiffReport) -> String {
     if report.apps_with(AppStatus::Error) > 0 {
         parts.push(format!("{} failed", report.apps_with(AppStatus::Error)));
     }
+    if report.apps_with(AppStatus::Unknown) > 0 {
+        parts.push(format!(
+            "{} not compared (the run stopped)",
+            report.apps_with(AppStatus::Unknown)
+        ));
+    }
     let apps = report.apps.len();
     format!(
         "Summary: {apps} app{}: {}; objects: {} added, {} changed, {} to prune",
@@ -215,52 +261,120 @@ fn summary_line(report: &DiffReport) -> String {
     )
 }
 
+/// One object of `-o json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonObject<'a> {
+    group: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    change: &'static str,
+    drift: bool,
+    drift_managers: &'a [String],
+    secret_keys: &'a [String],
+    diff: &'a str,
+}
+
+/// The counts of one app of `-o json`.
+#[derive(Serialize)]
+struct JsonCounts {
+    added: usize,
+    changed: usize,
+    pruned: usize,
+}
+
+/// One app of `-o json`.
+#[derive(Serialize)]
+struct JsonApp<'a> {
+    name: &'a str,
+    status: &'static str,
+    counts: JsonCounts,
+    errors: &'a [String],
+    orphaned: usize,
+    objects: Vec<JsonObject<'a>>,
+}
+
+/// The summary of `-o json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonSummary {
+    apps: usize,
+    out_of_sync: usize,
+    synced: usize,
+    added_apps: usize,
+    removed_apps: usize,
+    failed_apps: usize,
+    unknown_apps: usize,
+    added: usize,
+    changed: usize,
+    pruned: usize,
+}
+
 /// `-o json`: the stable schema documented in the README.
-pub fn to_json(report: &DiffReport) -> Value {
-    let apps: Vec<Value> = report
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    apps: Vec<JsonApp<'a>>,
+    summary: JsonSummary,
+    /// False when the run stopped before every app was compared.
+    complete: bool,
+    /// Why it stopped.
+    incomplete: Option<&'a str>,
+    errors: &'a [String],
+    warnings: &'a [String],
+}
+
+/// `-o json`: the stable schema documented in the README.
+pub fn to_json(report: &DiffReport) -> impl Serialize + '_ {
+    let apps = report
         .apps
         .iter()
-        .map(|a| {
-            json!({
-                "name": a.name,
-                "status": a.status.as_str(),
-                "counts": {
-                    "added": a.count(Change::Added),
-                    "changed": a.count(Change::Changed),
-                    "pruned": a.count(Change::Pruned),
-                },
-                "errors": a.errors,
-                "orphaned": a.orphaned,
-                "objects": a.objects.iter().map(|o| json!({
-                    "group": o.key.group,
-                    "kind": o.key.kind,
-                    "namespace": o.key.namespace,
-                    "name": o.key.name,
-                    "change": o.change.as_str(),
-                    "drift": !o.drift_managers.is_empty(),
-                    "driftManagers": o.drift_managers,
-                    "secretKeys": o.secret_keys,
-                    "diff": o.diff,
-                })).collect::<Vec<_>>(),
-            })
+        .map(|a| JsonApp {
+            name: &a.name,
+            status: a.status.as_str(),
+            counts: JsonCounts {
+                added: a.count(Change::Added),
+                changed: a.count(Change::Changed),
+                pruned: a.count(Change::Pruned),
+            },
+            errors: &a.errors,
+            orphaned: a.orphaned,
+            objects: a
+                .objects
+                .iter()
+                .map(|o| JsonObject {
+                    group: &o.key.group,
+                    kind: &o.key.kind,
+                    namespace: o.key.namespace.as_deref(),
+                    name: &o.key.name,
+                    change: o.change.as_str(),
+                    drift: !o.drift_managers.is_empty(),
+                    drift_managers: &o.drift_managers,
+                    secret_keys: &o.secret_keys,
+                    diff: &o.diff,
+                })
+                .collect(),
         })
         .collect();
-    json!({
-        "apps": apps,
-        "summary": {
-            "apps": report.apps.len(),
-            "outOfSync": report.apps_with(AppStatus::OutOfSync),
-            "synced": report.apps_with(AppStatus::Synced),
-            "addedApps": report.apps_with(AppStatus::Added),
-            "removedApps": report.apps_with(AppStatus::Removed),
-            "failedApps": report.apps_with(AppStatus::Error),
-            "added": report.objects_with(Change::Added),
-            "changed": report.objects_with(Change::Changed),
-            "pruned": report.objects_with(Change::Pruned),
+    JsonReport {
+        apps,
+        summary: JsonSummary {
+            apps: report.apps.len(),
+            out_of_sync: report.apps_with(AppStatus::OutOfSync),
+            synced: report.apps_with(AppStatus::Synced),
+            added_apps: report.apps_with(AppStatus::Added),
+            removed_apps: report.apps_with(AppStatus::Removed),
+            failed_apps: report.apps_with(AppStatus::Error),
+            unknown_apps: report.apps_with(AppStatus::Unknown),
+            added: report.objects_with(Change::Added),
+            changed: report.objects_with(Change::Changed),
+            pruned: report.objects_with(Change::Pruned),
         },
-        "errors": report.errors,
-        "warnings": report.warnings,
-    })
+        complete: report.incomplete.is_none(),
+        incomplete: report.incomplete.as_deref(),
+        errors: &report.errors,
+        warnings: &report.warnings,
+    }
 }
 
 /// `-o markdown`: for a pull-request comment. Every piece of data (names, keys, diffs, errors)
@@ -268,23 +382,49 @@ pub fn to_json(report: &DiffReport) -> Value {
 /// or the cluster can become markdown or HTML structure.
 pub fn markdown(report: &DiffReport) -> String {
     let mut out = String::from("## kubectl gitops diff\n\n");
-    for app in report.apps.iter().filter(|a| a.status != AppStatus::Synced) {
+    if let Some(why) = &report.incomplete {
+        let (n, shown) = not_compared(report);
+        let names: Vec<String> = shown.iter().map(|n| code_span(n)).collect();
+        out.push_str("**Incomplete**: the run stopped, so this diff does not show every app.\n\n");
+        out.push_str(&fenced(&terminal_line(why), "text"));
+        out.push('\n');
+        if n > 0 {
+            out.push_str(&format!(
+                "Not compared ({n} app{}): {}{}\n\n",
+                if n == 1 { "" } else { "s" },
+                names.join(", "),
+                if n > shown.len() {
+                    format!(" and {} more", n - shown.len())
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    for app in report
+        .apps
+        .iter()
+        .filter(|a| !matches!(a.status, AppStatus::Synced | AppStatus::Unknown))
+    {
         let name = code_span(&app.name);
         match app.status {
             AppStatus::Added => out.push_str(&format!("### {name}: new app\n\n")),
             AppStatus::Removed => {
                 out.push_str(&format!("### {name}: app removed{}\n\n", orphan_note(app)))
             }
-            AppStatus::OutOfSync => out.push_str(&format!(
-                "### {name}: OutOfSync ({} added, {} changed, {} to prune)\n\n",
-                app.count(Change::Added),
-                app.count(Change::Changed),
-                app.count(Change::Pruned)
-            )),
+            AppStatus::OutOfSync | AppStatus::Error if !app.objects.is_empty() => {
+                out.push_str(&format!(
+                    "### {name}: {} ({} added, {} changed, {} to prune)\n\n",
+                    app.status.as_str(),
+                    app.count(Change::Added),
+                    app.count(Change::Changed),
+                    app.count(Change::Pruned)
+                ))
+            }
             s => out.push_str(&format!("### {name}: {}\n\n", s.as_str())),
         }
         for o in &app.objects {
-            out.push_str(&format!("**{}**", code_span(&o.display_name())));
+            out.push_str(&format!("**{}**", code_span(&o.key.display_name())));
             out.push_str(&markdown_note(o));
             out.push_str("\n\n");
             if !o.secret_keys.is_empty() {
@@ -305,6 +445,13 @@ pub fn markdown(report: &DiffReport) -> String {
     for e in &report.errors {
         out.push_str("error:\n\n");
         out.push_str(&fenced(&terminal_line(e), "text"));
+        out.push('\n');
+    }
+    // A review reads the comment, not the job log: what the rules could not do is said here.
+    if !report.warnings.is_empty() {
+        let lines: Vec<String> = report.warnings.iter().map(|w| terminal_line(w)).collect();
+        out.push_str("warnings:\n\n");
+        out.push_str(&fenced(&lines.join("\n"), "text"));
         out.push('\n');
     }
     let synced = report

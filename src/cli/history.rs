@@ -4,9 +4,9 @@ use colored::Colorize;
 
 use super::args::{GlobalArgs, HistoryArgs, OutputFormat};
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{connect_and_learn, resolve, use_color};
+use super::resolve::{resolve, use_color};
 use super::table::Columns;
-use super::{CliError, EXIT_OK, runtime};
+use super::{CliError, EXIT_OK, blocking, runtime};
 use crate::apps::AppNode;
 use crate::history::record::{self, AppRecord};
 use crate::history::timeline::{self, State};
@@ -18,10 +18,10 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
         let mut tree_args = args.tree.clone();
         tree_args.revision.get_or_insert_with(|| "HEAD".into());
-        let loaded = resolve(&tree_args, &facts)?;
+        let loaded = blocking(|| resolve(&tree_args, &facts))?;
         let app = loaded.tree.get(&args.app).ok_or_else(|| {
             CliError(format!(
                 "app {:?} is not in the tree at {}",
@@ -61,10 +61,8 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
         let tip = loaded
             .revision
             .ok_or_else(|| CliError("history reads a commit, not the work tree".into()))?;
-        let commits = loaded.repo.log(tip, &paths, args.limit)?;
-        let line: Vec<String> = loaded
-            .repo
-            .log(tip, &[], 5000)?
+        let commits = blocking(|| loaded.repo.log(tip, &paths, args.limit))?;
+        let line: Vec<String> = blocking(|| loaded.repo.log(tip, &[], 5000))?
             .into_iter()
             .map(|c| c.sha.to_string())
             .collect();

@@ -1,6 +1,6 @@
 //! `kubectl gitops render`: the objects of the selected apps, exactly as sync would send them.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::CliError;
 use super::args::{GlobalArgs, RenderArgs, RenderFormat};
@@ -8,7 +8,7 @@ use super::resolve::{report_tree_errors, resolve};
 use crate::plan::hooks::{self, HookRole};
 
 pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target()))?;
+    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target())?)?;
     let tree = &resolved.tree;
     for name in &args.apps {
         if tree.get(name).is_none() {
@@ -30,7 +30,19 @@ pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError
     match args.output {
         RenderFormat::Yaml => print!("{}", crate::yaml::to_documents(&objects)?),
         RenderFormat::Json => {
-            let list = json!({ "apiVersion": "v1", "kind": "List", "items": objects });
+            /// kubectl's `List`.
+            #[derive(serde::Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct List<'a> {
+                api_version: &'static str,
+                kind: &'static str,
+                items: &'a [Value],
+            }
+            let list = List {
+                api_version: "v1",
+                kind: "List",
+                items: &objects,
+            };
             println!("{}", super::escape::json_pretty(&list)?);
         }
     }

@@ -23,27 +23,6 @@ impl From<&TreeArgs> for TreeSpec {
     }
 }
 
-/// Connects to the current context, runs discovery once, and learns from both what the tree
-/// walk needs (namespace, kind scopes, Helm's capabilities): the first step of every command
-/// that compares with a cluster.
-pub async fn connect_and_learn(
-    target: &crate::cluster::KubeTarget,
-) -> Result<
-    (
-        crate::cluster::Connection,
-        crate::cluster::Catalog,
-        TreeFacts,
-    ),
-    CliError,
-> {
-    let conn = crate::cluster::connect(target).await?;
-    let catalog = crate::cluster::Catalog::discover(&conn).await?;
-    let mut facts = crate::plan::facts::from_kubeconfig(target);
-    crate::plan::facts::learn(&mut facts, &conn, &catalog);
-    crate::plan::facts::learn_server_version(&mut facts, &conn).await;
-    Ok((conn, catalog, facts))
-}
-
 /// Loads the tree the arguments name.
 pub fn resolve(args: &TreeArgs, facts: &TreeFacts) -> Result<LoadedTree, CliError> {
     Ok(load(&TreeSpec::from(args), facts)?)

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use super::args::{GlobalArgs, RevertArgs};
 use super::escape::terminal_line;
-use super::resolve::{connect_and_learn, resolve, use_color};
+use super::resolve::{resolve, use_color};
 use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
-use super::{CliError, EXIT_OK, runtime};
+use super::{CliError, EXIT_OK, blocking, runtime};
 use crate::history::revert;
 use crate::plan::Clusters;
 
@@ -28,29 +28,29 @@ pub(super) fn run(global: &GlobalArgs, args: &RevertArgs) -> Result<u8, CliError
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
         tree_args.revision = Some("HEAD".into());
-        let before = resolve(&tree_args, &facts)?;
+        let before = blocking(|| resolve(&tree_args, &facts))?;
         let workdir = before
             .workdir
             .clone()
             .ok_or_else(|| CliError("revert needs a work tree to write the commit in".into()))?;
         let started = Instant::now();
-        let new_head = revert::revert(&workdir, &commit)?;
+        let new_head = blocking(|| revert::revert(&workdir, &commit))?;
         eprintln!(
             "Reverted {} as commit {}",
             terminal_line(&commit),
             new_head.short()
         );
         if args.push {
-            revert::push(&workdir)?;
+            blocking(|| revert::push(&workdir))?;
             eprintln!("Pushed {}", new_head.short());
         }
         if args.no_sync {
             return Ok(EXIT_OK);
         }
         tree_args.revision = Some(new_head.to_string());
-        let after = resolve(&tree_args, &facts)?;
+        let after = blocking(|| resolve(&tree_args, &facts))?;
         let changed = before.tree.changed_apps(&after.tree);
         if changed.is_empty() {
             println!("The revert changes nothing any app renders: nothing to sync.");

@@ -4,9 +4,9 @@
 
 use super::args::{GlobalArgs, RollbackArgs};
 use super::escape::terminal_line;
-use super::resolve::{connect_and_learn, resolve, use_color};
+use super::resolve::{resolve, use_color};
 use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
-use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
+use super::{CliError, EXIT_ERROR, EXIT_OK, blocking, runtime};
 use crate::history::record::Outcome;
 use crate::history::watch::lease_name;
 use crate::plan::{self, Clusters, PlanRequest};
@@ -16,11 +16,11 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
         // The app as Git has it now: where it goes and what its policy says.
         let mut head_args = args.tree.clone();
         head_args.revision = Some("HEAD".into());
-        let head = resolve(&head_args, &facts)?;
+        let head = blocking(|| resolve(&head_args, &facts))?;
         let app = head.tree.get(&args.app).ok_or_else(|| {
             CliError(format!("app {:?} is not in the tree at HEAD", args.app))
         })?;
@@ -115,7 +115,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
         }
         let mut old_args = args.tree.clone();
         old_args.revision = Some(revision.clone());
-        let old = resolve(&old_args, &facts)?;
+        let old = blocking(|| resolve(&old_args, &facts))?;
         if old.tree.get(&args.app).is_none() {
             return Err(CliError(format!(
                 "app {:?} is not in the tree at {}",

@@ -3,12 +3,12 @@
 use std::io::{IsTerminal, Write};
 
 use colored::Colorize;
-use serde_json::json;
+use serde::Serialize;
 
 use super::args::{GlobalArgs, OutputFormat, SyncArgs, SyncFlags};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{connect_and_learn, resolve, use_color};
+use super::resolve::{resolve, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
@@ -18,37 +18,43 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     let target = global.target();
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
+    let (conn, catalog, facts) = rt.block_on(crate::plan::facts::from_cluster(&target))?;
+    // Reading Git and rendering block: done outside the runtime.
+    // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
+    let mut tree_args = args.tree.clone();
+    let named_revision = tree_args.revision.is_some();
+    tree_args.revision.get_or_insert_with(|| "HEAD".into());
+    let resolved = resolve(&tree_args, &facts)?;
+    check_apps(&resolved.tree, &args.apps)?;
+    if !named_revision {
+        refuse_uncommitted(&args.tree, &facts, &resolved)?;
+    }
+    let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+    if args.dry_run {
+        let plan = rt.block_on(plan::build(
+            &mut clusters,
+            PlanRequest {
+                tree: &resolved.tree,
+                select: &args.apps,
+                tree_id: &resolved.tree_id,
+                records_namespace: &global.records_namespace,
+                force_conflicts: args.sync.force_conflicts,
+                concurrency: args.sync.concurrency,
+            },
+        ));
+        print_plan(&plan, args, &resolved)?;
+        return Ok(
+            if plan.incomplete.is_some()
+                || plan.render_failed()
+                || plan.apps.iter().any(|a| !a.errors.is_empty())
+            {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            },
+        );
+    }
     rt.block_on(async {
-        let (conn, catalog, facts) = connect_and_learn(&target).await?;
-        // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
-        let mut tree_args = args.tree.clone();
-        let named_revision = tree_args.revision.is_some();
-        tree_args.revision.get_or_insert_with(|| "HEAD".into());
-        let resolved = resolve(&tree_args, &facts)?;
-        check_apps(&resolved.tree, &args.apps)?;
-        if !named_revision {
-            refuse_uncommitted(&args.tree, &facts, &resolved)?;
-        }
-        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
-        let request = |force| PlanRequest {
-            tree: &resolved.tree,
-            select: &args.apps,
-            tree_id: &resolved.tree_id,
-            records_namespace: &global.records_namespace,
-            force_conflicts: force,
-            concurrency: args.sync.concurrency,
-        };
-        if args.dry_run {
-            let plan = plan::build(&mut clusters, request(args.sync.force_conflicts)).await;
-            print_plan(&plan, args, &resolved)?;
-            return Ok(
-                if plan.render_failed() || plan.apps.iter().any(|a| !a.errors.is_empty()) {
-                    EXIT_ERROR
-                } else {
-                    EXIT_OK
-                },
-            );
-        }
         let req = sync_request(
             &args.sync,
             global,
@@ -126,7 +132,7 @@ pub(super) async fn run_with_progress(
 }
 
 pub(super) fn exit_code(report: &SyncReport, plan: &Plan) -> u8 {
-    if plan.render_failed() {
+    if plan.render_failed() || report.incomplete.is_some() {
         EXIT_ERROR
     } else if report.succeeded() {
         EXIT_OK
@@ -257,7 +263,18 @@ async fn print_events(mut rx: tokio::sync::mpsc::UnboundedReceiver<Event>) {
 pub(super) fn print_report(report: &SyncReport, output: OutputFormat) -> Result<(), CliError> {
     match output {
         OutputFormat::Json => {
-            println!("{}", json_pretty(report)?);
+            /// The report, and whether the run got to its end.
+            #[derive(Serialize)]
+            struct Json<'a> {
+                #[serde(flatten)]
+                report: &'a SyncReport,
+                complete: bool,
+            }
+            let doc = Json {
+                report,
+                complete: report.incomplete.is_none(),
+            };
+            println!("{}", json_pretty(&doc)?);
         }
         OutputFormat::Text => {
             let header = ["APP", "RESULT", "APPLIED", "PRUNED", "HOOKS", "TIME"];
@@ -315,6 +332,12 @@ pub(super) fn print_report(report: &SyncReport, output: OutputFormat) -> Result<
             if let Some(p) = &report.prune_skipped {
                 println!("{}", terminal_line(p));
             }
+            if let Some(why) = &report.incomplete {
+                println!(
+                    "{}",
+                    format!("INCOMPLETE: {}", terminal_line(why)).red().bold()
+                );
+            }
             let failed = report
                 .apps
                 .iter()
@@ -328,7 +351,7 @@ pub(super) fn print_report(report: &SyncReport, output: OutputFormat) -> Result<
             let rev = report
                 .revision
                 .as_deref()
-                .map(|r| format!(" at {}", &r[..r.len().min(12)]))
+                .map(|r| format!(" at {}", crate::source::Sha::short_of(r)))
                 .unwrap_or_default();
             println!(
                 "Summary: {} app{}{rev}: {synced} synced, {failed} failed, {} skipped in {:.1}s",
@@ -344,6 +367,18 @@ pub(super) fn print_report(report: &SyncReport, output: OutputFormat) -> Result<
     }
     for e in &report.errors {
         eprintln!("error: {}", terminal_line(e));
+    }
+    if let Some(why) = &report.incomplete {
+        let unfinished = report
+            .apps
+            .iter()
+            .filter(|a| a.outcome != AppOutcome::Synced)
+            .count();
+        eprintln!(
+            "error: {}; the sync is incomplete: {unfinished} of {} apps did not finish",
+            terminal_line(why),
+            report.apps.len()
+        );
     }
     Ok(())
 }
@@ -364,44 +399,69 @@ fn print_plan(
 ) -> Result<(), CliError> {
     let prune = |a: &plan::AppPlan| args.sync.prune || a.automation.prune;
     if args.output == OutputFormat::Json {
-        let apps: Vec<_> = plan
-            .apps
-            .iter()
-            .map(|a| {
-                json!({
-                    "name": a.name,
-                    "context": a.context,
-                    "wave": a.wave,
-                    "errors": a.errors,
-                    "steps": a.steps.iter().map(|s| json!({
-                        "group": s.key.group, "kind": s.key.kind,
-                        "namespace": s.key.namespace, "name": s.key.name,
-                        "wave": s.wave, "action": action_word(s.action),
-                        "changed": s.change.is_some(),
-                    })).collect::<Vec<_>>(),
-                    "hooks": a.hooks.iter().map(|h| json!({
-                        "kind": h.key.kind, "namespace": h.key.namespace,
-                        "name": h.generate_name.as_deref().map_or(h.key.name.clone(), |g| format!("{g}*")),
-                        "phases": h.phases.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-                        "wave": h.wave,
-                    })).collect::<Vec<_>>(),
-                    "prunes": a.prunes.iter().map(|p| json!({
-                        "group": p.key.group, "kind": p.key.kind,
-                        "namespace": p.key.namespace, "name": p.key.name,
-                        "wave": p.wave, "skip": p.skip || !prune(a),
-                    })).collect::<Vec<_>>(),
+        let doc = JsonPlan {
+            revision: resolved.revision.map(|s| s.to_string()),
+            apps: plan
+                .apps
+                .iter()
+                .map(|a| JsonPlanApp {
+                    name: &a.name,
+                    context: a.context.as_deref(),
+                    wave: a.wave,
+                    errors: &a.errors,
+                    not_compared: a.unfinished,
+                    steps: a
+                        .steps
+                        .iter()
+                        .map(|s| JsonStep {
+                            object: JsonKey::of(&s.key),
+                            wave: s.wave,
+                            action: action_word(s.action),
+                            changed: s.change.is_some(),
+                        })
+                        .collect(),
+                    hooks: a
+                        .hooks
+                        .iter()
+                        .map(|h| JsonHook {
+                            kind: &h.key.kind,
+                            namespace: h.key.namespace.as_deref(),
+                            name: h
+                                .generate_name
+                                .as_deref()
+                                .map_or(h.key.name.clone(), |g| format!("{g}*")),
+                            phases: h.phases.iter().map(|p| p.as_str()).collect(),
+                            wave: h.wave,
+                        })
+                        .collect(),
+                    prunes: a
+                        .prunes
+                        .iter()
+                        .map(|p| JsonPrune {
+                            object: JsonKey::of(&p.key),
+                            wave: p.wave,
+                            skip: p.skip || !prune(a),
+                        })
+                        .collect(),
                 })
-            })
-            .collect();
-        let doc = json!({
-            "revision": resolved.revision.map(|s| s.to_string()),
-            "apps": apps,
-            "removed": plan.removed.iter().map(|r| json!({
-                "name": r.name, "cascade": r.cascade, "objects": r.objects.len(),
-            })).collect::<Vec<_>>(),
-            "errors": plan.errors,
-        });
+                .collect(),
+            removed: plan
+                .removed
+                .iter()
+                .map(|r| JsonRemoved {
+                    name: &r.name,
+                    cascade: r.cascade,
+                    objects: r.objects.len(),
+                })
+                .collect(),
+            errors: &plan.errors,
+            complete: plan.incomplete.is_none(),
+            incomplete: plan.incomplete.as_deref(),
+        };
         println!("{}", json_pretty(&doc)?);
+        if let Some(why) = &plan.incomplete {
+            eprintln!("error: {}; the plan is incomplete", terminal_line(why));
+        }
         return Ok(());
     }
     let rev = resolved
@@ -416,6 +476,10 @@ fn print_plan(
             a.wave,
             a.context.as_deref().unwrap_or("no matching context")
         );
+        if a.unfinished {
+            println!("  not compared: the run stopped");
+            continue;
+        }
         for e in &a.errors {
             println!("  error: {}", terminal_line(e).red());
         }
@@ -490,8 +554,98 @@ fn print_plan(
             }
         );
     }
+    if let Some(why) = &plan.incomplete {
+        println!(
+            "{}",
+            format!("INCOMPLETE: {}", terminal_line(why)).red().bold()
+        );
+        eprintln!("error: {}; the plan is incomplete", terminal_line(why));
+    }
     for e in &plan.errors {
         eprintln!("error: {}", terminal_line(e));
     }
     Ok(())
+}
+
+/// An object's identity in `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonKey<'a> {
+    group: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> JsonKey<'a> {
+    fn of(key: &'a crate::cluster::ObjectKey) -> Self {
+        JsonKey {
+            group: &key.group,
+            kind: &key.kind,
+            namespace: key.namespace.as_deref(),
+            name: &key.name,
+        }
+    }
+}
+
+/// A step of `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    #[serde(flatten)]
+    object: JsonKey<'a>,
+    wave: i64,
+    action: &'static str,
+    changed: bool,
+}
+
+/// A hook of `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonHook<'a> {
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: String,
+    phases: Vec<&'static str>,
+    wave: i64,
+}
+
+/// A prune of `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonPrune<'a> {
+    #[serde(flatten)]
+    object: JsonKey<'a>,
+    wave: i64,
+    skip: bool,
+}
+
+/// An app of `--dry-run -o json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonPlanApp<'a> {
+    name: &'a str,
+    context: Option<&'a str>,
+    wave: i64,
+    errors: &'a [String],
+    /// The run stopped before this app was compared.
+    not_compared: bool,
+    steps: Vec<JsonStep<'a>>,
+    hooks: Vec<JsonHook<'a>>,
+    prunes: Vec<JsonPrune<'a>>,
+}
+
+/// An app that left the tree, in `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonRemoved<'a> {
+    name: &'a str,
+    cascade: bool,
+    objects: usize,
+}
+
+/// `--dry-run -o json`.
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    revision: Option<String>,
+    apps: Vec<JsonPlanApp<'a>>,
+    removed: Vec<JsonRemoved<'a>>,
+    errors: &'a [String],
+    complete: bool,
+    incomplete: Option<&'a str>,
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use colored::Colorize;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::CliError;
 use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
@@ -13,7 +13,7 @@ use super::table::Columns;
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
 pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target()))?;
+    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target())?)?;
     let tree = &resolved.tree;
     match args.output {
         OutputFormat::Json => println!("{}", super::escape::json_pretty(&to_json(tree))?),
@@ -73,7 +73,7 @@ fn source_column(sources: &[SourceInfo]) -> String {
             let rev = s
                 .revision
                 .as_deref()
-                .map_or("worktree", |r| &r[..r.len().min(7)]);
+                .map_or("worktree", crate::source::Sha::short_of);
             let path = if s.path.is_empty() {
                 "."
             } else {
@@ -137,38 +137,105 @@ pub fn to_text(tree: &AppTree) -> String {
     out
 }
 
+/// Where an app is defined, in `-o json`.
+#[derive(Serialize)]
+struct JsonDefinedAt<'a> {
+    repo: &'a str,
+    revision: &'a str,
+    file: &'a str,
+    document: usize,
+}
+
+/// An app's destination, in `-o json`.
+#[derive(Serialize)]
+struct JsonDestination<'a> {
+    server: Option<&'a str>,
+    name: Option<&'a str>,
+    namespace: Option<&'a str>,
+}
+
+/// One source of an app, in `-o json`.
+#[derive(Serialize)]
+struct JsonSource<'a> {
+    #[serde(rename = "repoURL")]
+    repo_url: String,
+    path: &'a str,
+    revision: Option<&'a str>,
+    chart: Option<&'a str>,
+    #[serde(rename = "type")]
+    source_type: Option<String>,
+}
+
+/// One app, in `-o json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonApp<'a> {
+    name: &'a str,
+    parent: Option<&'a str>,
+    children: &'a [String],
+    generated_by: Option<&'a str>,
+    defined_at: JsonDefinedAt<'a>,
+    project: &'a str,
+    destination: JsonDestination<'a>,
+    sources: Vec<JsonSource<'a>>,
+    objects: usize,
+    wave: i64,
+    error: Option<&'a str>,
+}
+
 /// The JSON document (`-o json`): stable field names, documented in the README.
-pub fn to_json(tree: &AppTree) -> Value {
-    let apps: Vec<Value> = ordered(tree)
+#[derive(Serialize)]
+struct JsonTree<'a> {
+    apps: Vec<JsonApp<'a>>,
+    errors: Vec<String>,
+}
+
+/// The JSON document (`-o json`): stable field names, documented in the README.
+pub fn to_json(tree: &AppTree) -> impl Serialize + '_ {
+    let apps = ordered(tree)
         .into_iter()
         .map(|(app, _)| {
             let d = &app.app.spec.destination;
-            json!({
-                "name": app.name,
-                "parent": app.parent,
-                "children": app.children,
-                "generatedBy": app.generated_by,
-                "definedAt": {
-                    "repo": app.defined_at.repo,
-                    "revision": app.defined_at.revision,
-                    "file": app.defined_at.file,
-                    "document": app.defined_at.doc,
+            JsonApp {
+                name: &app.name,
+                parent: app.parent.as_deref(),
+                children: &app.children,
+                generated_by: app.generated_by.as_deref(),
+                defined_at: JsonDefinedAt {
+                    repo: &app.defined_at.repo,
+                    revision: &app.defined_at.revision,
+                    file: &app.defined_at.file,
+                    document: app.defined_at.doc,
                 },
-                "project": if app.app.spec.project.is_empty() { "default" } else { app.app.spec.project.as_str() },
-                "destination": { "server": d.server, "name": d.name, "namespace": d.namespace },
-                "sources": app.sources.iter().map(|s| json!({
-                    "repoURL": crate::source::redact_url(&s.repo_url),
-                    "path": s.path,
-                    "revision": s.revision,
-                    "chart": s.chart,
-                    "type": s.source_type.map(|t| t.to_string()),
-                })).collect::<Vec<_>>(),
-                "objects": app.objects.len(),
-                "wave": app.wave,
-                "error": app.error,
-            })
+                project: if app.app.spec.project.is_empty() {
+                    "default"
+                } else {
+                    app.app.spec.project.as_str()
+                },
+                destination: JsonDestination {
+                    server: d.server.as_deref(),
+                    name: d.name.as_deref(),
+                    namespace: d.namespace.as_deref(),
+                },
+                sources: app
+                    .sources
+                    .iter()
+                    .map(|s| JsonSource {
+                        repo_url: crate::source::redact_url(&s.repo_url),
+                        path: &s.path,
+                        revision: s.revision.as_deref(),
+                        chart: s.chart.as_deref(),
+                        source_type: s.source_type.map(|t| t.to_string()),
+                    })
+                    .collect(),
+                objects: app.objects.len(),
+                wave: app.wave,
+                error: app.error.as_deref(),
+            }
         })
         .collect();
-    let errors: Vec<String> = tree.errors.iter().map(|e| e.to_string()).collect();
-    json!({ "apps": apps, "errors": errors })
+    JsonTree {
+        apps,
+        errors: tree.errors.iter().map(ToString::to_string).collect(),
+    }
 }

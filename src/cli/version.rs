@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::args::{GlobalArgs, OutputFormat, VersionArgs};
 use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
@@ -40,13 +40,16 @@ pub(super) fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<u8, CliErro
         }))
     };
     let version = version();
-    let client = json!({ "version": format!("v{version}"), "commit": COMMIT });
+    let client = ClientVersion {
+        version: format!("v{version}"),
+        commit: COMMIT,
+    };
     match args.output {
         OutputFormat::Json => {
-            let mut doc = json!({ "clientVersion": client });
-            if let Some(Ok(info)) = &server {
-                doc["serverVersion"] = serde_json::to_value(info)?;
-            }
+            let doc = Versions {
+                client_version: client,
+                server_version: server.as_ref().and_then(|s| s.as_ref().ok()),
+            };
             println!("{}", super::escape::json_pretty(&doc)?);
         }
         OutputFormat::Text => {
@@ -64,6 +67,22 @@ pub(super) fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<u8, CliErro
         }
         _ => Ok(EXIT_OK),
     }
+}
+
+/// The plugin's version, in `-o json`.
+#[derive(Serialize)]
+struct ClientVersion {
+    version: String,
+    commit: &'static str,
+}
+
+/// `version -o json`, as `kubectl version -o json` lays it out.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Versions<'a> {
+    client_version: ClientVersion,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_version: Option<&'a k8s_openapi::apimachinery::pkg::version::Info>,
 }
 
 fn report_server_error(e: &ClusterError) {

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::args::{GlobalArgs, WatchArgs, WatchFormat};
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::connect_and_learn;
 use super::sync::{Operation, sync_request};
 use super::{CliError, EXIT_OK, runtime};
 use crate::apps::TreeSpec;
@@ -18,7 +17,7 @@ pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError>
     let target = global.target();
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
         let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
         let stop = Arc::new(AtomicBool::new(false));
         {

@@ -10,7 +10,7 @@ use super::Connection;
 pub const FIELD_MANAGER: &str = "kubectl-gitops";
 
 /// Why one apply failed.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     /// The object's namespace does not exist (yet).
     #[error("namespace {0:?} does not exist")]
@@ -31,9 +31,13 @@ pub enum ApplyError {
         /// The server's message (it names managers and field paths, never values).
         message: String,
     },
-    /// The request did not get an answer.
+    /// The request did not get an answer (the server refused the connection, broke it, or
+    /// timed out).
+    #[error(transparent)]
+    Transport(super::ClusterError),
+    /// An object that could not be turned into a request, or an answer into an object.
     #[error("{0}")]
-    Transport(String),
+    Decode(String),
     /// The name or namespace cannot be put into a request path.
     #[error(transparent)]
     InvalidName(#[from] crate::names::NameError),
@@ -79,7 +83,7 @@ pub async fn server_side_apply(
     });
     let patch = Patch::Apply(object);
     match super::retry::retrying(|| api.patch(name, &params, &patch)).await {
-        Ok(obj) => serde_json::to_value(&obj).map_err(|e| ApplyError::Transport(e.to_string())),
+        Ok(obj) => serde_json::to_value(&obj).map_err(|e| ApplyError::Decode(e.to_string())),
         Err(kube::Error::Api(s))
             if s.code == 404 && namespace.is_some() && s.message.contains("namespaces") =>
         {
@@ -101,7 +105,7 @@ pub async fn server_side_apply(
                 s.message.clone()
             },
         }),
-        Err(e) => Err(ApplyError::Transport(conn.error(e, "apply").to_string())),
+        Err(e) => Err(ApplyError::Transport(conn.error(e, "apply"))),
     }
 }
 

@@ -29,15 +29,37 @@ pub struct Catalog {
 
 impl Catalog {
     /// Runs discovery: aggregated discovery (two requests) first, the per-group walk on servers
-    /// that lack it.
+    /// that lack it; all of it within twice the connection's request timeout.
     pub async fn discover(conn: &Connection) -> Result<Catalog, ClusterError> {
-        let discovery = match Discovery::new(conn.client.clone()).run_aggregated().await {
-            Ok(d) => d,
-            Err(_) => Discovery::new(conn.client.clone())
-                .run()
-                .await
-                .map_err(|e| conn.error(e, "discover API resources"))?,
+        const ACTION: &str = "discover its API resources";
+        let run = async {
+            match Discovery::new(conn.client.clone()).run_aggregated().await {
+                Ok(d) => Ok(d),
+                // A server that cannot be reached would only be asked again, for longer; one
+                // that answers without aggregated discovery is walked group by group.
+                Err(e) if super::error::is_transport(&e) => Err(e),
+                Err(_) => Discovery::new(conn.client.clone()).run().await,
+            }
         };
+        // Discovery is many requests (or two, aggregated), each with its own deadline; the
+        // whole of it gets two request timeouts, so a single stalled request is named by its
+        // own, more precise, timeout first.
+        let discovery = match conn.limits.answer.map(|a| a * 2) {
+            Some(budget) => match tokio::time::timeout(budget, run).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let e = ClusterError::NoAnswer {
+                        context: conn.context.clone(),
+                        server: conn.server.clone(),
+                        action: ACTION.into(),
+                        after: budget,
+                    };
+                    return Err(conn.lose(e));
+                }
+            },
+            None => run.await,
+        }
+        .map_err(|e| conn.error(e, ACTION))?;
         let mut by_gvk = HashMap::new();
         let mut by_gk = HashMap::new();
         for group in discovery.groups() {

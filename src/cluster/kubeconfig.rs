@@ -1,17 +1,29 @@
 //! Kubeconfig loading and context selection with kubectl's rules.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
+use base64::Engine;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::ClusterError;
-use super::error::{auth_reason, one_line};
+use super::error::{auth_reason, one_line, plain};
+use super::exec::{self, Credential, ExecError};
+use super::guard::{Guard, Limits, Link};
 
 /// The User-Agent of every request: `kubectl-gitops/<version>`.
 pub const USER_AGENT: &str = concat!("kubectl-gitops/", env!("CARGO_PKG_VERSION"));
 
+/// How long one request may take when `--request-timeout` is not given. kube-apiserver ends
+/// its own requests after 60 s, so no answer the server would still give is cut short.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a TCP connect and TLS handshake may take (less when the request timeout is
+/// shorter): client-go allows 30 s to dial and 10 s for TLS.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Where to connect, as given on the command line (kubectl hands these flags to plugins as is).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct KubeTarget {
     /// `--kubeconfig`: one file, used instead of `KUBECONFIG`.
     pub kubeconfig: Option<PathBuf>,
@@ -19,6 +31,33 @@ pub struct KubeTarget {
     pub context: Option<String>,
     /// `-n/--namespace`: overrides the context's namespace.
     pub namespace: Option<String>,
+    /// `--request-timeout`: how long a request may wait for the server's answer (and a TCP
+    /// connect at most that too), how long an exec credential plugin may run, and half of what
+    /// discovery as a whole may take (None: no limit, kubectl's `0`).
+    pub request_timeout: Option<Duration>,
+}
+
+impl Default for KubeTarget {
+    fn default() -> Self {
+        KubeTarget {
+            kubeconfig: None,
+            context: None,
+            namespace: None,
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+        }
+    }
+}
+
+impl KubeTarget {
+    /// The timeouts of a connection to this target.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            connect: self
+                .request_timeout
+                .map_or(CONNECT_TIMEOUT, |r| r.min(CONNECT_TIMEOUT)),
+            answer: self.request_timeout,
+        }
+    }
 }
 
 /// A merged kubeconfig and the files it came from.
@@ -141,12 +180,53 @@ pub struct Connection {
     pub namespace: String,
     /// The kubeconfig user entry of the context (for records when the server cannot say).
     pub user: String,
+    /// The timeouts its requests have.
+    pub limits: Limits,
+    /// Its first transport failure, shared by every clone.
+    link: Arc<Link>,
 }
 
 impl Connection {
-    /// Classifies an error from a request made through this connection.
+    /// Classifies an error from a request made through this connection; a transport failure
+    /// also marks the connection lost (see [`Connection::lost`]).
     pub fn error(&self, err: kube::Error, action: &str) -> ClusterError {
-        ClusterError::from_kube(err, &self.context, &self.server, action)
+        self.lose(ClusterError::from_kube(
+            err,
+            &self.context,
+            &self.server,
+            action,
+            self.limits,
+        ))
+    }
+
+    /// Marks the connection lost when `e` is a transport failure; returns `e`.
+    pub fn lose(&self, e: ClusterError) -> ClusterError {
+        if e.is_transport() {
+            self.link.lose(e.to_string());
+        }
+        e
+    }
+
+    /// Why the server can no longer be reached, once a request failed for want of a connection
+    /// (refused, broken, timed out): the run cannot go on against it.
+    pub fn lost(&self) -> Option<String> {
+        self.link.lost().map(|why| {
+            if why.contains(&self.server) {
+                why.to_string()
+            } else {
+                format!(
+                    "cannot reach the server of context {:?} at {}: {why}",
+                    self.context, self.server
+                )
+            }
+        })
+    }
+
+    /// Starts over: the server counts as reachable again until a request fails. For a run
+    /// that begins anew on a connection that lost its server before (the next round of a
+    /// watch).
+    pub fn forget_loss(&self) {
+        self.link.forget();
     }
 
     /// Who the server takes us for (`SelfSubjectReview`, as `kubectl auth whoami`), else the
@@ -173,11 +253,12 @@ impl Connection {
         self.client
             .apiserver_version()
             .await
-            .map_err(|e| self.error(e, "get server version"))
+            .map_err(|e| self.error(e, "get the server version"))
     }
 }
 
-/// Builds a client for the selected context; makes no request.
+/// Builds a client for the selected context. It makes no request to the server, but it runs
+/// the context's exec credential plugin, if any (under the request timeout).
 pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
     let loaded = load_kubeconfig(target.kubeconfig.as_deref())?;
     let context = loaded.context_name(target.context.as_deref())?;
@@ -197,7 +278,7 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
         .await
         .map_err(|e| ClusterError::BadContext {
             context: context.clone(),
-            reason: one_line(&e.to_string()),
+            reason: plain(&e.to_string()),
         })?;
     if let Some(ns) = &target.namespace {
         config.default_namespace = ns.clone();
@@ -208,30 +289,95 @@ pub async fn connect(target: &KubeTarget) -> Result<Connection, ClusterError> {
         http::header::USER_AGENT,
         http::HeaderValue::from_static(USER_AGENT),
     ));
+    let limits = target.limits();
+    config.connect_timeout = Some(limits.connect);
+    // A server that accepted the request and stalls is caught by the read timeout too; counted
+    // from each write, so the time a pooled connection sat idle does not count.
+    config.read_timeout = limits.answer;
+    config.reset_reader_on_write = true;
+    // kube's own retry tries 429/503/504 up to 15 times with delays growing to minutes; ours
+    // (`retry`) is bounded and also covers 502.
+    config.default_retry = false;
     let server = config
         .cluster_url
         .to_string()
         .trim_end_matches('/')
         .to_string();
     let namespace = config.default_namespace.clone();
-    // Building the client already runs an exec credential plugin, so credential errors start here.
-    let client = kube::Client::try_from(config).map_err(|e| match e {
-        kube::Error::Auth(a) => ClusterError::Credentials {
-            context: context.clone(),
-            reason: auth_reason(&a),
-        },
-        other => ClusterError::BadContext {
-            context: context.clone(),
-            reason: one_line(&other.to_string()),
-        },
-    })?;
+    let bearer = exec_credential(&mut config, &context, limits.answer).await?;
+    let link = Arc::new(Link::default());
+    let guard = Guard {
+        bearer,
+        limits,
+        link: Arc::clone(&link),
+    };
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| match e {
+            kube::Error::Auth(a) => ClusterError::Credentials {
+                context: context.clone(),
+                reason: auth_reason(&a),
+            },
+            other => ClusterError::BadContext {
+                context: context.clone(),
+                reason: plain(&other.to_string()),
+            },
+        })?
+        .with_layer(&guard)
+        .build();
     Ok(Connection {
         client,
         context,
         server,
         namespace,
         user,
+        limits,
+        link,
     })
+}
+
+/// Runs the context's exec credential plugin (see `exec`) and puts what it gave in place of
+/// it: a client certificate into the config, a token into the returned header (refreshed
+/// before it expires). kube's precedence is kept: a token or password in the kubeconfig wins.
+async fn exec_credential(
+    config: &mut kube::Config,
+    context: &str,
+    deadline: Option<Duration>,
+) -> Result<Option<super::guard::SharedToken>, ClusterError> {
+    let auth = &mut config.auth_info;
+    let static_first = auth.token.is_some()
+        || auth.token_file.is_some()
+        || auth.username.is_some()
+        || auth.auth_provider.is_some();
+    let Some(exec) = auth.exec.take() else {
+        return Ok(None);
+    };
+    if static_first {
+        return Ok(None);
+    }
+    match exec::run(&exec, deadline).await {
+        Ok(Credential::Token { header, expires }) => {
+            let token = Arc::new(RwLock::new(header));
+            if let Some(expires) = expires {
+                exec::keep_fresh(exec, &token, expires, deadline);
+            }
+            Ok(Some(token))
+        }
+        Ok(Credential::Certificate { cert_pem, key_pem }) => {
+            let b64 = base64::engine::general_purpose::STANDARD;
+            auth.client_certificate_data = Some(b64.encode(cert_pem));
+            auth.client_key_data = Some(secrecy::SecretString::from(b64.encode(key_pem)));
+            Ok(None)
+        }
+        Err(ExecError::TimedOut { command, after }) => Err(ClusterError::CredentialTimeout {
+            context: context.to_string(),
+            command,
+            after,
+        }),
+        Err(e) => Err(ClusterError::Credentials {
+            context: context.to_string(),
+            reason: e.to_string(),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -281,7 +427,7 @@ mod tests {
         let mut target = KubeTarget {
             kubeconfig: Some(path),
             context: Some("b".into()),
-            namespace: None,
+            ..Default::default()
         };
         let conn = connect(&target).await.unwrap();
         assert_eq!(

@@ -31,9 +31,18 @@ impl ObjectKey {
 
     /// `Kind namespace/name`, or `Kind name` for cluster-scoped objects: how messages name it.
     pub fn display_name(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} {}/{}", self.kind, ns, self.name),
-            None => format!("{} {}", self.kind, self.name),
+        crate::names::object_display(&self.kind, self.namespace.as_deref(), &self.name)
+    }
+}
+
+impl From<&crate::render::Object> for ObjectKey {
+    /// The key an object of the tree has in its cluster.
+    fn from(o: &crate::render::Object) -> ObjectKey {
+        ObjectKey {
+            group: o.group().to_string(),
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
         }
     }
 }
@@ -45,6 +54,18 @@ pub struct ListTarget {
     pub resource: ApiResource,
     /// The namespace; None lists a cluster-scoped kind.
     pub namespace: Option<String>,
+}
+
+impl ListTarget {
+    /// `Secret (v1) in namespace "web"`, `Namespace (v1) across the cluster`: how messages
+    /// name what a LIST reads.
+    pub fn describe(&self) -> String {
+        let r = &self.resource;
+        match &self.namespace {
+            Some(ns) => format!("{} ({}) in namespace {ns:?}", r.kind, r.api_version),
+            None => format!("{} ({}) across the cluster", r.kind, r.api_version),
+        }
+    }
 }
 
 /// Lists every target with at most `concurrency` requests in flight; objects come back as
@@ -102,26 +123,22 @@ async fn list_one(conn: &Connection, target: ListTarget) -> Result<Vec<Value>, C
     };
     let mut out = Vec::new();
     let mut params = ListParams::default().limit(500);
+    let what = || format!("list {}", target.describe());
     loop {
         let page = match super::retry::retrying(|| api.list(&params)).await {
             Ok(p) => p,
             // A namespace that does not exist yet simply holds nothing.
             Err(kube::Error::Api(s)) if s.code == 404 => return Ok(out),
-            Err(e) => {
-                let what = format!(
-                    "list {} in {}",
-                    target.resource.plural,
-                    target.namespace.as_deref().unwrap_or("the cluster")
-                );
-                return Err(conn.error(e, &what));
+            // Who "this user" is, the caller asks the server once (`Connection::whoami`).
+            Err(kube::Error::Api(s)) if s.code == 403 => {
+                return Err(ClusterError::Forbidden {
+                    context: conn.context.clone(),
+                    user: None,
+                    verb: "list".into(),
+                    what: target.describe(),
+                });
             }
-        };
-        let what = || {
-            format!(
-                "list {} in {}",
-                target.resource.plural,
-                target.namespace.as_deref().unwrap_or("the cluster")
-            )
+            Err(e) => return Err(conn.error(e, &what())),
         };
         // Items carry no kind of their own; the list does. A list of anything else is refused
         // rather than stamped with the kind that was asked for.

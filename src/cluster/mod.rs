@@ -4,6 +4,8 @@
 mod apply;
 mod discovery;
 mod error;
+mod exec;
+mod guard;
 mod kubeconfig;
 pub mod lease;
 mod live;
@@ -13,7 +15,12 @@ mod retry;
 
 pub use apply::{ApplyError, ApplyParams, FIELD_MANAGER, server_side_apply};
 pub use discovery::{Catalog, KindScope};
-pub use error::ClusterError;
-pub use kubeconfig::{Connection, KubeTarget, LoadedKubeconfig, connect, load_kubeconfig};
+pub use error::{ClusterError, seconds as duration_text};
+pub use exec::stop_running_plugins;
+pub use guard::Limits;
+pub use kubeconfig::{
+    CONNECT_TIMEOUT, Connection, DEFAULT_REQUEST_TIMEOUT, KubeTarget, LoadedKubeconfig, connect,
+    load_kubeconfig,
+};
 pub use live::{ListTarget, ObjectKey, key_of, list_each, list_objects};
 pub use objects::{Propagation, create, delete, get, replace};

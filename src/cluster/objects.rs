@@ -26,7 +26,7 @@ fn refused(conn: &Connection, resource: &ApiResource, e: kube::Error, what: &str
                 s.message.clone()
             },
         },
-        other => ApplyError::Transport(conn.error(other, what).to_string()),
+        other => ApplyError::Transport(conn.error(other, what)),
     }
 }
 
@@ -54,6 +54,33 @@ pub async fn get(
     }
 }
 
+/// What a create or a replace sends: the checked path, the object and our field manager.
+struct Write {
+    api: Api<DynamicObject>,
+    obj: DynamicObject,
+    params: PostParams,
+}
+
+fn prepare(
+    conn: &Connection,
+    resource: &ApiResource,
+    namespace: Option<&str>,
+    name: Option<&str>,
+    body: &Value,
+) -> Result<Write, ApplyError> {
+    paths::check(namespace, name)?;
+    let obj: DynamicObject =
+        serde_json::from_value(body.clone()).map_err(|e| ApplyError::Decode(e.to_string()))?;
+    Ok(Write {
+        api: api(conn, resource, namespace),
+        obj,
+        params: PostParams {
+            field_manager: Some(super::FIELD_MANAGER.to_string()),
+            ..Default::default()
+        },
+    })
+}
+
 /// Creates the object (POST); `metadata.generateName` works here, unlike with apply.
 pub async fn create(
     conn: &Connection,
@@ -62,15 +89,8 @@ pub async fn create(
     body: &Value,
 ) -> Result<Value, ApplyError> {
     let name = body.pointer("/metadata/name").and_then(Value::as_str);
-    paths::check(namespace, name)?;
-    let obj: DynamicObject =
-        serde_json::from_value(body.clone()).map_err(|e| ApplyError::Transport(e.to_string()))?;
-    let api = api(conn, resource, namespace);
-    let params = PostParams {
-        field_manager: Some(super::FIELD_MANAGER.to_string()),
-        ..Default::default()
-    };
-    match retrying(|| api.create(&params, &obj)).await {
+    let w = prepare(conn, resource, namespace, name, body)?;
+    match retrying(|| w.api.create(&w.params, &w.obj)).await {
         Ok(o) => Ok(to_value(&o, resource)),
         Err(e) => Err(refused(conn, resource, e, "create")),
     }
@@ -88,15 +108,8 @@ pub async fn replace(
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    paths::check(namespace, Some(name))?;
-    let obj: DynamicObject =
-        serde_json::from_value(body.clone()).map_err(|e| ApplyError::Transport(e.to_string()))?;
-    let api = api(conn, resource, namespace);
-    let params = PostParams {
-        field_manager: Some(super::FIELD_MANAGER.to_string()),
-        ..Default::default()
-    };
-    match retrying(|| api.replace(name, &params, &obj)).await {
+    let w = prepare(conn, resource, namespace, Some(name), body)?;
+    match retrying(|| w.api.replace(name, &w.params, &w.obj)).await {
         Ok(o) => Ok(to_value(&o, resource)),
         Err(e) => Err(refused(conn, resource, e, "replace")),
     }

@@ -12,8 +12,21 @@ pub fn report(plan: &Plan) -> DiffReport {
         apps: Vec::new(),
         errors: plan.errors.clone(),
         warnings: plan.warnings.clone(),
+        incomplete: plan.incomplete.clone(),
     };
     for app in &plan.apps {
+        // An app the run did not reach shows nothing of itself: not its objects as "added",
+        // not the errors of requests made after the server was gone.
+        if app.unfinished && !app.render_failed {
+            report.apps.push(AppDiff {
+                name: app.name.clone(),
+                status: AppStatus::Unknown,
+                objects: Vec::new(),
+                errors: Vec::new(),
+                orphaned: 0,
+            });
+            continue;
+        }
         let mut objects: Vec<_> = app.steps.iter().filter_map(|s| s.change.clone()).collect();
         objects.extend(app.prunes.iter().map(|p| p.change.clone()));
         let errors: Vec<String> = app

@@ -90,6 +90,17 @@ mod tests {
         })
     }
 
+    /// Who changed the differing fields of a comparison, by the live object's managedFields.
+    fn drifted(c: &Comparison, live: &Value) -> Vec<String> {
+        drift_managers(
+            &c.desired,
+            &c.live,
+            &live["metadata"]["managedFields"],
+            "kubectl-gitops",
+            None,
+        )
+    }
+
     /// What a server-side apply dry-run returns for our manifest (replicas: 2).
     fn dry_run() -> Value {
         let mut d = live_deployment();
@@ -122,13 +133,7 @@ mod tests {
         for gone in ["resourceVersion", "managedFields", "status", "uid"] {
             assert!(!c.diff.desired_yaml.contains(gone), "{gone}");
         }
-        let who = drift_managers(
-            &c.desired,
-            &c.live,
-            &live["metadata"]["managedFields"],
-            "kubectl-gitops",
-            None,
-        );
+        let who = drifted(&c, &live);
         assert!(who.is_empty(), "the image is ours: {who:?}");
     }
 
@@ -144,14 +149,7 @@ mod tests {
             "{}",
             c.diff.unified
         );
-        let who = drift_managers(
-            &c.desired,
-            &c.live,
-            &live["metadata"]["managedFields"],
-            "kubectl-gitops",
-            None,
-        );
-        assert_eq!(who, ["horizontal-pod-autoscaler"]);
+        assert_eq!(drifted(&c, &live), ["horizontal-pod-autoscaler"]);
     }
 
     #[test]

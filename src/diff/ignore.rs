@@ -175,10 +175,10 @@ impl IgnoreRule {
         let jq_path_expressions = strings("jqPathExpressions")?
             .into_iter()
             .map(|expr| {
-                JqPathExpression::compile(&expr).map_err(|reason| IgnoreRuleError::InvalidJq {
+                JqPathExpression::compile(&expr).map_err(|e| IgnoreRuleError::InvalidJq {
                     index,
                     expression: expr,
-                    reason,
+                    reason: e.to_string(),
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -236,7 +236,12 @@ pub fn apply_ignores(
         let before = side.clone();
         for rule in &matched {
             for pointer in &rule.json_pointers {
-                pointer.remove(side);
+                if let Err(misfit) = pointer.remove(side) {
+                    warnings.push(IgnoreWarning {
+                        rule: rule.index,
+                        message: pointer_misfit(pointer, &misfit),
+                    });
+                }
             }
             for jq in &rule.jq_path_expressions {
                 match jq.apply(side) {
@@ -256,8 +261,13 @@ pub fn apply_ignores(
 /// Argo CD's `RespectIgnoreDifferences=true`: the fields the rules ignore keep their live values
 /// when the object is applied (copied from live into the manifest, or removed from it when
 /// live has none), so a sync does not undo what the rules say to leave alone. Only for objects
-/// that exist; a rule that fails is skipped, as it is for diffs.
-pub fn keep_live_values(rules: &[IgnoreRule], desired: &mut Value, live: &Value) {
+/// that exist; a rule that fails is skipped, as it is for diffs, and said in the warnings.
+pub fn keep_live_values(
+    rules: &[IgnoreRule],
+    desired: &mut Value,
+    live: &Value,
+) -> Vec<IgnoreWarning> {
+    let mut warnings = Vec::new();
     use super::jq::{Part, delete, get, set};
     let matched: Vec<&IgnoreRule> = rules.iter().filter(|r| r.matches(live)).collect();
     let to_parts = |tokens: &[String], doc: &Value| -> Vec<Part> {
@@ -283,14 +293,36 @@ pub fn keep_live_values(rules: &[IgnoreRule], desired: &mut Value, live: &Value)
         Some(v) => set(desired, &path, v.clone()),
         None => delete(desired, &path),
     };
+    let secret = is_secret(live);
     for rule in &matched {
         for pointer in &rule.json_pointers {
+            if let Err(misfit) = pointer.check(live).and_then(|()| pointer.check(desired)) {
+                warnings.push(IgnoreWarning {
+                    rule: rule.index,
+                    message: pointer_misfit(pointer, &misfit),
+                });
+                continue;
+            }
             let path = to_parts(pointer.tokens(), live);
             keep(path, desired);
         }
         for jq in &rule.jq_path_expressions {
-            let mut paths = jq.paths(live).unwrap_or_default();
-            paths.extend(jq.paths(desired).unwrap_or_default());
+            let found = jq.paths(live).and_then(|mut p| {
+                jq.paths(desired).map(|d| {
+                    p.extend(d);
+                    p
+                })
+            });
+            let mut paths = match found {
+                Ok(p) => p,
+                Err(e) => {
+                    warnings.push(IgnoreWarning {
+                        rule: rule.index,
+                        message: jq_failure(jq.expression(), &e, secret),
+                    });
+                    continue;
+                }
+            };
             // Deepest and last first, so removals keep earlier positions valid.
             paths.sort_by_key(|p| std::cmp::Reverse(p.len()));
             for p in paths {
@@ -298,12 +330,12 @@ pub fn keep_live_values(rules: &[IgnoreRule], desired: &mut Value, live: &Value)
             }
         }
     }
-    let mut warnings = Vec::new();
     let managed = live
         .pointer("/metadata/managedFields")
         .cloned()
         .unwrap_or(Value::Null);
     take_managers_fields(&matched, desired, live, &managed, &mut warnings);
+    warnings
 }
 
 fn take_managers_fields(
@@ -334,8 +366,13 @@ fn take_managers_fields(
     }
 }
 
+/// A pointer that does not fit the object (it names no value, it goes through one).
+fn pointer_misfit(pointer: &JsonPointer, misfit: &super::pointer::PointerMisfit) -> String {
+    format!("JSON pointer '{pointer}' does not fit the object: {misfit}")
+}
+
 /// jq runtime errors quote the value they failed on, which for a Secret is its data.
-fn jq_failure(expression: &str, error: &str, secret: bool) -> String {
+fn jq_failure(expression: &str, error: &super::JqError, secret: bool) -> String {
     if secret {
         format!("jq expression '{expression}' failed on a Secret (details hidden)")
     } else {
@@ -386,6 +423,51 @@ fn is_empty_container(v: &Value) -> bool {
         Value::Object(m) => m.is_empty(),
         Value::Array(a) => a.is_empty(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn failing_rules_are_warnings_naming_the_rule_and_the_rest_still_applies() {
+        let rules = parse_ignore_differences(&json!([
+            {"group": "*", "kind": "*", "jqPathExpressions": [".spec.template.spec.containers[]"]},
+            {"kind": "ConfigMap", "jsonPointers": ["/data/a/b"]},
+            {"kind": "ConfigMap", "jsonPointers": ["/data/ignored"]}
+        ]))
+        .unwrap();
+        let mut desired = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c"}, "data": {"a": "y", "ignored": "git"}});
+        let mut live = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c"}, "data": {"a": "x", "ignored": "live"}});
+        let warnings = apply_ignores(&rules, &mut desired, &mut live, &Value::Null);
+        assert_eq!(desired["data"], json!({"a": "y"}), "rule 2 still applies");
+        let by_rule: Vec<usize> = warnings.iter().map(|w| w.rule).collect();
+        assert_eq!(by_rule, [0, 1, 0, 1], "{warnings:?}");
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("jq expression '.spec.template.spec.containers[]' failed"),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            warnings[1].message,
+            "JSON pointer '/data/a/b' does not fit the object: /data/a is not a mapping or a list it can go into"
+        );
+        let mut desired = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c"}, "data": {"a": "y"}});
+        let live = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c"}, "data": {"a": "x", "ignored": "live"}});
+        let warnings = keep_live_values(&rules, &mut desired, &live);
+        assert_eq!(desired["data"]["ignored"], "live");
+        assert_eq!(
+            warnings.iter().map(|w| w.rule).collect::<Vec<_>>(),
+            [0, 1],
+            "{warnings:?}"
+        );
     }
 }
 

@@ -19,6 +19,17 @@ use serde_json::Value;
 
 type Filter = jaq_core::Filter<JustLut<Val>>;
 
+/// Why a jq path expression could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JqError {
+    /// It does not parse or names a function jq does not have.
+    #[error("{0}")]
+    Compile(String),
+    /// It failed on a document (the text may quote the document: not for Secrets).
+    #[error("{0}")]
+    Run(String),
+}
+
 /// A compiled jq path expression whose selection gets deleted.
 pub struct JqPathExpression {
     expression: String,
@@ -44,7 +55,7 @@ pub(crate) enum Part {
 
 impl JqPathExpression {
     /// Compiles the expression (as `path(<expr>)`); the error says what the parser expected.
-    pub fn compile(expression: &str) -> Result<Self, String> {
+    pub fn compile(expression: &str) -> Result<Self, JqError> {
         let code = format!("path({expression})");
         let arena = Arena::default();
         let defs = jaq_core::defs()
@@ -59,10 +70,12 @@ impl JqPathExpression {
                 },
             )
             .map_err(|errs| {
-                errs.into_iter()
-                    .map(|(_file, e)| load_error(e))
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                JqError::Compile(
+                    errs.into_iter()
+                        .map(|(_file, e)| load_error(e))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
             })?;
         let funs = jaq_core::funs()
             .chain(jaq_std::funs())
@@ -71,11 +84,13 @@ impl JqPathExpression {
             .with_funs(funs)
             .compile(modules)
             .map_err(|errs| {
-                errs.into_iter()
-                    .flat_map(|(_file, undefined)| undefined)
-                    .map(|(name, what)| format!("undefined {} '{name}'", what.as_str()))
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                JqError::Compile(
+                    errs.into_iter()
+                        .flat_map(|(_file, undefined)| undefined)
+                        .map(|(name, what)| format!("undefined {} '{name}'", what.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
             })?;
         Ok(Self {
             expression: expression.to_string(),
@@ -90,7 +105,7 @@ impl JqPathExpression {
 
     /// Returns `doc` without what the expression selects. The error text may quote parts of
     /// `doc`, so callers must not print it for Secrets.
-    pub fn apply(&self, doc: &Value) -> Result<Value, String> {
+    pub fn apply(&self, doc: &Value) -> Result<Value, JqError> {
         let paths = self.paths(doc)?;
         let mut out = doc.clone();
         // Last first: deleting `[3]` before `[1]` keeps `[1]` pointing at the same item.
@@ -101,22 +116,22 @@ impl JqPathExpression {
     }
 
     /// The concrete paths the expression selects in `doc`, sorted, without duplicates.
-    pub(crate) fn paths(&self, doc: &Value) -> Result<Vec<Vec<Part>>, String> {
-        let input = Val::deserialize(doc).map_err(|e| e.to_string())?;
+    pub(crate) fn paths(&self, doc: &Value) -> Result<Vec<Vec<Part>>, JqError> {
+        let input = Val::deserialize(doc).map_err(|e| JqError::Run(e.to_string()))?;
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut paths = Vec::new();
         for output in self.filter.id.run((ctx, input)) {
             let path = match output {
                 Ok(v) => v,
                 Err(exn) => {
-                    return Err(match exn.get_err() {
+                    return Err(JqError::Run(match exn.get_err() {
                         Ok(err) => err.to_string(),
                         // `halt` must not end our process (jaq's own helper would exit).
                         Err(_) => "the expression halted".into(),
-                    });
+                    }));
                 }
             };
-            paths.extend(resolve(doc, &path)?);
+            paths.extend(resolve(doc, &path).map_err(JqError::Run)?);
         }
         paths.sort_by(|a, b| compare_paths(a, b));
         paths.dedup();
@@ -223,35 +238,40 @@ pub(crate) fn get<'a>(doc: &'a Value, path: &[Part]) -> Option<&'a Value> {
     Some(cur)
 }
 
+/// The value `parents` lead to; with `create`, missing (or null) maps on the way are made.
+fn walk<'a>(doc: &'a mut Value, parents: &[Part], create: bool) -> Option<&'a mut Value> {
+    let mut cur = doc;
+    for part in parents {
+        if create && cur.is_null() {
+            *cur = Value::Object(Default::default());
+        }
+        cur = match (cur, part) {
+            (Value::Object(m), Part::Key(k)) => {
+                if create {
+                    m.entry(k.clone())
+                        .or_insert_with(|| Value::Object(Default::default()))
+                } else {
+                    m.get_mut(k)?
+                }
+            }
+            (Value::Array(a), Part::Index(i)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
 /// Sets the value at a path, creating maps on the way; a list position must exist.
 pub(crate) fn set(doc: &mut Value, path: &[Part], value: Value) {
     let Some((last, parents)) = path.split_last() else {
         *doc = value;
         return;
     };
-    let mut cur = doc;
-    for part in parents {
-        if cur.is_null() {
-            *cur = Value::Object(Default::default());
-        }
-        let next = match (cur, part) {
-            (Value::Object(m), Part::Key(k)) => Some(
-                m.entry(k.clone())
-                    .or_insert_with(|| Value::Object(Default::default())),
-            ),
-            (Value::Array(a), Part::Index(i)) => a.get_mut(*i),
-            _ => None,
-        };
-        match next {
-            Some(v) => cur = v,
-            None => return,
-        }
-    }
-    match (cur, last) {
-        (Value::Object(m), Part::Key(k)) => {
+    match (walk(doc, parents, true), last) {
+        (Some(Value::Object(m)), Part::Key(k)) => {
             m.insert(k.clone(), value);
         }
-        (Value::Array(a), Part::Index(i)) if *i < a.len() => a[*i] = value,
+        (Some(Value::Array(a)), Part::Index(i)) if *i < a.len() => a[*i] = value,
         _ => {}
     }
 }
@@ -263,23 +283,11 @@ pub(crate) fn delete(doc: &mut Value, path: &[Part]) {
         // object vanish from the comparison. Deleting nothing is the safe reading.
         return;
     };
-    let mut cur = doc;
-    for part in parents {
-        let next = match (cur, part) {
-            (Value::Object(m), Part::Key(k)) => m.get_mut(k),
-            (Value::Array(a), Part::Index(i)) => a.get_mut(*i),
-            _ => None,
-        };
-        match next {
-            Some(v) => cur = v,
-            None => return,
-        }
-    }
-    match (cur, last) {
-        (Value::Object(m), Part::Key(k)) => {
+    match (walk(doc, parents, false), last) {
+        (Some(Value::Object(m)), Part::Key(k)) => {
             m.shift_remove(k);
         }
-        (Value::Array(a), Part::Index(i)) if *i < a.len() => {
+        (Some(Value::Array(a)), Part::Index(i)) if *i < a.len() => {
             a.remove(*i);
         }
         _ => {}
@@ -418,9 +426,12 @@ mod tests {
     #[test]
     fn syntax_errors_are_reported() {
         let err = JqPathExpression::compile(".spec | select(").unwrap_err();
-        assert!(!err.is_empty());
+        assert!(
+            matches!(&err, JqError::Compile(m) if !m.is_empty()),
+            "{err}"
+        );
         let err = JqPathExpression::compile(".a | nosuchfn").unwrap_err();
-        assert!(err.contains("nosuchfn"), "{err}");
+        assert!(err.to_string().contains("nosuchfn"), "{err}");
     }
 
     #[test]

@@ -38,11 +38,11 @@ pub use ignore::{
     IgnoreRule, IgnoreRuleError, IgnoreWarning, apply_ignores, keep_live_values,
     parse_ignore_differences,
 };
-pub use jq::JqPathExpression;
+pub use jq::{JqError, JqPathExpression};
 pub use mask::{SecretChanges, mask_secrets};
 pub use noop::apply_is_noop;
 pub use normalize::normalize;
-pub(crate) use object::{compare_pair, ignore_rules};
+pub(crate) use object::{IgnoreNotes, compare_pair, ignore_rules};
 pub use pointer::{JsonPointer, PointerError};
 pub use report::{AppDiff, AppStatus, Change, DiffReport, ObjectChange};
 pub use revisions::diff_revisions;

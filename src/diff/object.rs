@@ -4,11 +4,13 @@
 use serde_json::Value;
 
 use super::report::{Change, ObjectChange};
-use super::{DiffKind, IgnoreRule, compare, drift_managers, parse_ignore_differences};
+use super::{
+    DiffKind, IgnoreRule, IgnoreRuleError, IgnoreWarning, compare, drift_managers,
+    parse_ignore_differences,
+};
 use crate::apps::AppNode;
 use crate::cluster::{FIELD_MANAGER, ObjectKey};
 use crate::plan::tracking::without_tracking;
-use crate::render::Object;
 
 /// Managers that apply what Git says. A difference in a field they own is a change in Git (or a
 /// sync not yet run); one owned by any other manager was made by hand or by a controller.
@@ -20,33 +22,69 @@ const GIT_APPLIERS: &[&str] = &[
     "helm",
 ];
 
-/// The key an object of the tree has in the cluster.
-pub(super) fn object_key(o: &Object) -> ObjectKey {
-    ObjectKey {
-        group: o.group().to_string(),
-        kind: o.kind.clone(),
-        namespace: o.namespace.clone(),
-        name: o.name.clone(),
+/// An app's `ignoreDifferences`, parsed (jq compiled) once for all its objects.
+pub(crate) fn ignore_rules(app: &AppNode) -> Result<Vec<IgnoreRule>, IgnoreRuleError> {
+    parse_ignore_differences(&Value::Array(app.app.spec.ignore_differences.clone()))
+}
+
+/// What the ignore rules could not do, per object: collected over an app's objects, then
+/// said once per rule and problem ([`IgnoreNotes::warnings`]).
+#[derive(Debug, Default)]
+pub(crate) struct IgnoreNotes(Vec<(ObjectKey, IgnoreWarning)>);
+
+impl IgnoreNotes {
+    /// Notes what the rules could not do on one object.
+    pub(crate) fn add(&mut self, key: &ObjectKey, warnings: Vec<IgnoreWarning>) {
+        self.0
+            .extend(warnings.into_iter().map(|w| (key.clone(), w)));
+    }
+
+    /// One line per rule and problem, naming the rule and (some of) the objects.
+    pub(crate) fn warnings(self) -> Vec<String> {
+        let mut grouped: Vec<(IgnoreWarning, Vec<String>)> = Vec::new();
+        for (key, w) in self.0 {
+            let name = key.display_name();
+            match grouped.iter_mut().find(|(g, _)| *g == w) {
+                Some((_, objects)) => {
+                    if !objects.contains(&name) {
+                        objects.push(name);
+                    }
+                }
+                None => grouped.push((w, vec![name])),
+            }
+        }
+        grouped.sort_by_key(|(w, _)| w.rule);
+        grouped
+            .into_iter()
+            .map(|(w, objects)| {
+                let shown = objects.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+                let more = match objects.len().saturating_sub(3) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!(
+                    "spec.ignoreDifferences[{}]: {} (on {shown}{more}); this part of the rule was skipped there",
+                    w.rule, w.message
+                )
+            })
+            .collect()
     }
 }
 
-/// An app's `ignoreDifferences`, parsed (jq compiled) once for all its objects.
-pub(crate) fn ignore_rules(app: &AppNode) -> Result<Vec<IgnoreRule>, String> {
-    parse_ignore_differences(&Value::Array(app.app.spec.ignore_differences.clone()))
-        .map_err(|e| format!("spec.ignoreDifferences: {e}"))
-}
-
-/// Compares desired and live (either may be absent); None when they agree.
+/// Compares desired and live (either may be absent); None when they agree. What the rules
+/// could not do goes to `notes`.
 pub(crate) fn compare_pair(
     key: &ObjectKey,
     desired: Option<&Value>,
     live: Option<&Value>,
     rules: &[IgnoreRule],
+    notes: &mut IgnoreNotes,
 ) -> Option<ObjectChange> {
     // Sync stamps the tracking annotation; it says who owns the object, not what it should be.
     let desired = desired.map(without_tracking);
     let live = live.map(without_tracking);
-    let cmp = compare(desired.as_ref(), live.as_ref(), rules, key.is_secret());
+    let mut cmp = compare(desired.as_ref(), live.as_ref(), rules, key.is_secret());
+    notes.add(key, std::mem::take(&mut cmp.warnings));
     let change = match cmp.diff.kind {
         DiffKind::Unchanged => return None,
         DiffKind::Added => Change::Added,
@@ -131,7 +169,14 @@ mod tests {
             namespace: Some("ns".into()),
             name: "d".into(),
         };
-        let change = compare_pair(&key, Some(&desired), Some(&live), &[]).unwrap();
+        let change = compare_pair(
+            &key,
+            Some(&desired),
+            Some(&live),
+            &[],
+            &mut IgnoreNotes::default(),
+        )
+        .unwrap();
         assert_eq!(change.drift_managers, ["kubectl/scale"]);
     }
 
@@ -147,6 +192,15 @@ mod tests {
             namespace: Some("ns".into()),
             name: "c".into(),
         };
-        assert!(compare_pair(&key, Some(&desired), Some(&live), &[]).is_none());
+        assert!(
+            compare_pair(
+                &key,
+                Some(&desired),
+                Some(&live),
+                &[],
+                &mut IgnoreNotes::default(),
+            )
+            .is_none()
+        );
     }
 }

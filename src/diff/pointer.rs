@@ -1,7 +1,12 @@
-//! RFC 6901 JSON pointers, as used by `ignoreDifferences[].jsonPointers`.
+//! RFC 6901 JSON pointers, as used by `ignoreDifferences[].jsonPointers`: parsed and resolved
+//! with `jsonptr`. Removal is ours: jsonptr 0.7's `delete` panics on `/list/-` and on an index
+//! one past the end, which a repository may write.
 
 use std::fmt;
 
+use jsonptr::index::Index;
+use jsonptr::resolve::ResolveError;
+use jsonptr::{Pointer, PointerBuf};
 use serde_json::Value;
 
 /// Why a JSON pointer text was rejected.
@@ -18,10 +23,20 @@ pub enum PointerError {
     BadEscape,
 }
 
-/// A parsed JSON pointer: reference tokens with `~1` and `~0` already decoded.
+/// A pointer that does not fit an object: it goes through a value that is neither a mapping
+/// nor a list (or names a list item by something other than an index). A path that is merely
+/// absent is not this: Argo CD skips those quietly, and so does [`JsonPointer::remove`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at} is not a mapping or a list it can go into")]
+pub struct PointerMisfit {
+    /// The part of the pointer that reached the value in the way.
+    pub at: String,
+}
+
+/// A parsed JSON pointer, with its reference tokens decoded (`~1` is `/`, `~0` is `~`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPointer {
-    text: String,
+    pointer: PointerBuf,
     tokens: Vec<String>,
 }
 
@@ -31,17 +46,12 @@ impl JsonPointer {
         if text.is_empty() {
             return Err(PointerError::Empty);
         }
-        let Some(rest) = text.strip_prefix('/') else {
-            return Err(PointerError::NoLeadingSlash);
-        };
-        let tokens = rest
-            .split('/')
-            .map(decode_token)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            text: text.to_string(),
-            tokens,
-        })
+        let pointer = PointerBuf::parse(text).map_err(|e| match e.original() {
+            jsonptr::ParseError::NoLeadingSlash => PointerError::NoLeadingSlash,
+            jsonptr::ParseError::InvalidEncoding { .. } => PointerError::BadEscape,
+        })?;
+        let tokens = pointer.tokens().map(|t| t.decoded().into_owned()).collect();
+        Ok(Self { pointer, tokens })
     }
 
     /// The decoded reference tokens, outermost first.
@@ -49,70 +59,58 @@ impl JsonPointer {
         &self.tokens
     }
 
-    /// Removes the pointed-to value from `doc`; returns whether something was removed.
-    ///
-    /// A missing path is not an error: Argo CD skips such a patch quietly too.
-    pub fn remove(&self, doc: &mut Value) -> bool {
-        let Some((last, parents)) = self.tokens.split_last() else {
-            return false;
-        };
-        let mut cur = doc;
-        for token in parents {
-            let next = match cur {
-                Value::Object(map) => map.get_mut(token),
-                Value::Array(items) => array_index(token).and_then(|i| items.get_mut(i)),
-                _ => None,
-            };
-            match next {
-                Some(v) => cur = v,
-                None => return false,
-            }
+    /// Whether the pointer fits `doc` (see [`PointerMisfit`]); an absent path fits.
+    pub fn check(&self, doc: &Value) -> Result<(), PointerMisfit> {
+        match self.pointer.resolve(doc) {
+            Err(
+                e @ (ResolveError::Unreachable { .. } | ResolveError::FailedToParseIndex { .. }),
+            ) => Err(self.misfit(e.offset())),
+            _ => Ok(()),
         }
-        match cur {
-            Value::Object(map) => map.shift_remove(last).is_some(),
-            Value::Array(items) => match array_index(last) {
-                Some(i) if i < items.len() => {
+    }
+
+    /// Removes the pointed-to value from `doc`; returns whether something was removed. An
+    /// absent path removes nothing; a pointer that does not fit `doc` is an error.
+    pub fn remove(&self, doc: &mut Value) -> Result<bool, PointerMisfit> {
+        let Some((parent, last)) = self.pointer.split_back() else {
+            return Ok(false);
+        };
+        let offset = parent.as_str().len();
+        match parent.resolve_mut(doc) {
+            Ok(Value::Object(map)) => Ok(map.shift_remove(last.decoded().as_ref()).is_some()),
+            Ok(Value::Array(items)) => match last.to_index() {
+                Ok(Index::Num(i)) if i < items.len() => {
                     items.remove(i);
-                    true
+                    Ok(true)
                 }
-                _ => false,
+                Ok(_) => Ok(false),
+                Err(_) => Err(self.misfit(offset)),
             },
-            _ => false,
+            Ok(_) => Err(self.misfit(offset)),
+            Err(
+                e @ (ResolveError::Unreachable { .. } | ResolveError::FailedToParseIndex { .. }),
+            ) => Err(self.misfit(e.offset())),
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// The misfit at the token that starts at `offset` of the pointer's text: the part before
+    /// it reached the value in the way.
+    fn misfit(&self, offset: usize) -> PointerMisfit {
+        let text = self.pointer.as_str();
+        let at = Pointer::parse(&text[..offset.min(text.len())])
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        PointerMisfit {
+            at: if at.is_empty() { "/".into() } else { at },
         }
     }
 }
 
 impl fmt::Display for JsonPointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.pointer.as_str())
     }
-}
-
-/// Decodes `~1` to `/` and `~0` to `~` in one pass, so `~01` becomes `~1` (RFC 6901 §4).
-fn decode_token(raw: &str) -> Result<String, PointerError> {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' {
-            match chars.next() {
-                Some('0') => out.push('~'),
-                Some('1') => out.push('/'),
-                _ => return Err(PointerError::BadEscape),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Ok(out)
-}
-
-/// An array index token: decimal digits without leading zeros (`-` never names an element).
-fn array_index(token: &str) -> Option<usize> {
-    let digits_only = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
-    if !digits_only || (token.len() > 1 && token.starts_with('0')) {
-        return None;
-    }
-    token.parse().ok()
 }
 
 #[cfg(test)]
@@ -147,11 +145,12 @@ mod tests {
             "spec": {"containers": [{"name": "a"}, {"name": "b"}]}
         });
         let p = JsonPointer::parse("/metadata/annotations/example.com~1hash").unwrap();
-        assert!(p.remove(&mut doc));
-        assert!(
+        assert_eq!(p.remove(&mut doc), Ok(true));
+        assert_eq!(
             JsonPointer::parse("/spec/containers/0")
                 .unwrap()
-                .remove(&mut doc)
+                .remove(&mut doc),
+            Ok(true)
         );
         assert_eq!(
             doc,
@@ -168,11 +167,36 @@ mod tests {
             "/spec/missing",
             "/nope/deeper",
             "/spec/list/5",
+            "/spec/list/1",
             "/spec/list/-",
-            "/spec/list/01",
-            "/spec/replicas/x",
         ] {
-            assert!(!JsonPointer::parse(p).unwrap().remove(&mut doc), "{p}");
+            assert_eq!(
+                JsonPointer::parse(p).unwrap().remove(&mut doc),
+                Ok(false),
+                "{p}"
+            );
+            assert_eq!(JsonPointer::parse(p).unwrap().check(&doc), Ok(()), "{p}");
+        }
+        assert_eq!(doc, before);
+    }
+
+    #[test]
+    fn pointers_that_do_not_fit_the_object_say_where() {
+        let mut doc = json!({"spec": {"replicas": 1, "list": [1]}});
+        let before = doc.clone();
+        for (p, at) in [
+            ("/spec/replicas/x", "/spec/replicas"),
+            ("/spec/replicas/x/y", "/spec/replicas"),
+            ("/spec/list/01", "/spec/list"),
+            ("/spec/list/name", "/spec/list"),
+        ] {
+            let ptr = JsonPointer::parse(p).unwrap();
+            assert_eq!(
+                ptr.remove(&mut doc),
+                Err(PointerMisfit { at: at.into() }),
+                "{p}"
+            );
+            assert_eq!(ptr.check(&doc), Err(PointerMisfit { at: at.into() }), "{p}");
         }
         assert_eq!(doc, before);
     }
@@ -180,7 +204,7 @@ mod tests {
     #[test]
     fn empty_token_names_the_empty_key() {
         let mut doc = json!({"": 1, "a": 2});
-        assert!(JsonPointer::parse("/").unwrap().remove(&mut doc));
+        assert_eq!(JsonPointer::parse("/").unwrap().remove(&mut doc), Ok(true));
         assert_eq!(doc, json!({"a": 2}));
     }
 }

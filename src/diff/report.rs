@@ -39,13 +39,6 @@ pub struct ObjectChange {
     pub diff: String,
 }
 
-impl ObjectChange {
-    /// `Kind namespace/name` or `Kind name`.
-    pub fn display_name(&self) -> String {
-        self.key.display_name()
-    }
-}
-
 /// The state of one app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppStatus {
@@ -59,6 +52,8 @@ pub enum AppStatus {
     Removed,
     /// Could not be compared.
     Error,
+    /// Not compared: the run stopped first (see [`DiffReport::incomplete`]).
+    Unknown,
 }
 
 impl AppStatus {
@@ -70,6 +65,7 @@ impl AppStatus {
             AppStatus::Added => "Added",
             AppStatus::Removed => "Removed",
             AppStatus::Error => "Error",
+            AppStatus::Unknown => "Unknown",
         }
     }
 }
@@ -99,9 +95,11 @@ impl AppDiff {
     /// The one-line header: `web: OutOfSync (1 added, 2 changed, 0 to prune)`.
     pub fn header(&self) -> String {
         match self.status {
-            AppStatus::OutOfSync => format!(
-                "{}: OutOfSync ({} added, {} changed, {} to prune)",
+            // An app with errors still shows what could be compared.
+            AppStatus::OutOfSync | AppStatus::Error if !self.objects.is_empty() => format!(
+                "{}: {} ({} added, {} changed, {} to prune)",
                 self.name,
+                self.status.as_str(),
                 self.count(Change::Added),
                 self.count(Change::Changed),
                 self.count(Change::Pruned)
@@ -129,6 +127,9 @@ pub struct DiffReport {
     pub errors: Vec<String>,
     /// Warnings (unknown sync options, shared objects, skipped destinations).
     pub warnings: Vec<String>,
+    /// Why the diff is unfinished (a server lost mid-run), one line; its apps that were not
+    /// compared are `Unknown`.
+    pub incomplete: Option<String>,
 }
 
 impl DiffReport {
@@ -152,8 +153,20 @@ impl DiffReport {
         self.apps.iter().map(|a| a.count(change)).sum()
     }
 
-    /// True when anything failed.
+    /// True when anything failed (or the run stopped before every app was compared).
     pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || self.apps.iter().any(|a| !a.errors.is_empty())
+        self.incomplete.is_some()
+            || !self.errors.is_empty()
+            || self.apps.iter().any(|a| !a.errors.is_empty())
+    }
+
+    /// The one line that says the diff is unfinished, and how much of it: None when complete.
+    pub fn incomplete_line(&self) -> Option<String> {
+        let why = self.incomplete.as_deref()?;
+        let unknown = self.apps_with(AppStatus::Unknown);
+        Some(format!(
+            "{why}; the diff is incomplete: {unknown} of {} apps were not compared",
+            self.apps.len()
+        ))
     }
 }

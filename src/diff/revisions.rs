@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::object::{compare_pair, object_key};
+use super::object::compare_pair;
 use super::report::{AppDiff, AppStatus, DiffReport};
 use crate::apps::{AppNode, AppTree};
 use crate::cluster::ObjectKey;
@@ -44,8 +44,13 @@ pub fn diff_revisions(old: &AppTree, new: &AppTree, only: &[String]) -> DiffRepo
 }
 
 fn objects_by_key(app: Option<&AppNode>) -> BTreeMap<ObjectKey, &Value> {
-    app.map(|a| a.objects.iter().map(|o| (object_key(o), &o.body)).collect())
-        .unwrap_or_default()
+    app.map(|a| {
+        a.objects
+            .iter()
+            .map(|o| (crate::cluster::ObjectKey::from(o), &o.body))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn compare_apps(old: Option<&AppNode>, new: Option<&AppNode>) -> AppDiff {
@@ -65,9 +70,13 @@ fn compare_apps(old: Option<&AppNode>, new: Option<&AppNode>) -> AppDiff {
         .collect();
     for key in keys {
         // ignoreDifferences concern live state, not a change between revisions.
-        if let Some(change) =
-            compare_pair(key, after.get(key).copied(), before.get(key).copied(), &[])
-        {
+        if let Some(change) = compare_pair(
+            key,
+            after.get(key).copied(),
+            before.get(key).copied(),
+            &[],
+            &mut Default::default(),
+        ) {
             diff.objects.push(change);
         }
     }

@@ -144,6 +144,14 @@ pub async fn load_all(conn: &Connection, namespace: &str) -> Result<Vec<AppRecor
     let list = match api.list(&ListParams::default().labels(&selector)).await {
         Ok(l) => l,
         Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Vec::new()),
+        Err(kube::Error::Api(s)) if s.code == 403 => {
+            return Err(ClusterError::Forbidden {
+                context: conn.context.clone(),
+                user: None,
+                verb: "list".into(),
+                what: format!("ConfigMap (v1) in namespace {namespace:?} (the app records)"),
+            });
+        }
         Err(e) => return Err(conn.error(e, "read the app records")),
     };
     let mut out = Vec::new();

@@ -187,7 +187,8 @@ pub async fn watch(
     while !stop.load(Ordering::SeqCst) {
         // 1. The revision to deploy.
         let revision = match &workdir {
-            Some(w) => follow(w),
+            // git and rendering block: the runtime's other tasks move off this worker first.
+            Some(w) => tokio::task::block_in_place(|| follow(w)),
             None => Ok("HEAD".to_string()),
         };
         let revision = match revision {
@@ -201,7 +202,7 @@ pub async fn watch(
         if new_commit || current.is_none() {
             let mut spec = req.spec.clone();
             spec.revision = Some(revision.clone());
-            match load(&spec, &req.facts) {
+            match tokio::task::block_in_place(|| load(&spec, &req.facts)) {
                 Ok(t) => {
                     let sha = t
                         .revision
@@ -359,10 +360,10 @@ fn judge(
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_string();
-            if reported.insert((a.name.clone(), change.display_name(), rv)) {
+            if reported.insert((a.name.clone(), change.key.display_name(), rv)) {
                 emit(WatchEvent::Drift {
                     app: a.name.clone(),
-                    object: change.display_name(),
+                    object: change.key.display_name(),
                     managers: change.drift_managers.clone(),
                     diff: short_diff(&change.diff),
                 });

@@ -18,10 +18,10 @@ use super::tracking::{stamp, tracked_app, tracking_id};
 use super::{Action, AppPlan, Hook, Plan, Prune, RemovedApp, Step, Target};
 use crate::apps::{AppNode, AppTree};
 use crate::cluster::{
-    ApplyError, ApplyParams, FIELD_MANAGER, ListTarget, ObjectKey, key_of, list_each,
+    ApplyError, ApplyParams, ClusterError, FIELD_MANAGER, ListTarget, ObjectKey, key_of, list_each,
     server_side_apply,
 };
-use crate::diff::{apply_is_noop, compare_pair, ignore_rules, keep_live_values};
+use crate::diff::{IgnoreNotes, apply_is_noop, compare_pair, ignore_rules, keep_live_values};
 use crate::history::record::{self, AppRecord, InventoryEntry};
 use crate::render::Object;
 
@@ -108,15 +108,6 @@ fn tree_crds(apps: &[&AppNode]) -> HashMap<(String, String), Vec<TreeCrd>> {
     out
 }
 
-fn key_of_object(o: &Object) -> ObjectKey {
-    ObjectKey {
-        group: o.group().to_string(),
-        kind: o.kind.clone(),
-        namespace: o.namespace.clone(),
-        name: o.name.clone(),
-    }
-}
-
 /// Resolves an object's REST resource: served by the cluster, or defined by a CRD of the tree.
 fn target_of(
     session: &Session,
@@ -198,7 +189,7 @@ fn classify(
             ));
             continue;
         }
-        let key = key_of_object(o);
+        let key = ObjectKey::from(o);
         let mut body = o.body.clone();
         stamp(
             &mut body,
@@ -307,6 +298,7 @@ fn skeleton(app: &AppNode) -> AppPlan {
         warnings: Vec::new(),
         render_failed: app.error.is_some(),
         record: None,
+        unfinished: false,
     };
     for u in unknown {
         plan.warnings.push(format!(
@@ -345,6 +337,23 @@ impl Lists {
     }
 }
 
+impl Lists {
+    /// The LIST a desired object is found in, if its kind is served.
+    fn of_step(&self, step: &Step) -> Option<usize> {
+        let t = step.target.as_ref().filter(|t| !t.needs_crd)?;
+        let ns = if t.namespaced {
+            step.key.namespace.clone()
+        } else {
+            None
+        };
+        let key = (
+            format!("{}/{}", t.resource.api_version, t.resource.plural),
+            ns,
+        );
+        self.index.get(&key).copied()
+    }
+}
+
 /// An app's scopes: the LISTs its objects (desired and recorded) are found in.
 fn scope_lists(plan: &AppPlan, session: &Session, lists: &mut Lists) -> BTreeSet<usize> {
     let mut used = BTreeSet::new();
@@ -359,19 +368,7 @@ fn scope_lists(plan: &AppPlan, session: &Session, lists: &mut Lists) -> BTreeSet
         }
     }
     if let Some(rec) = &plan.record {
-        for e in &rec.inventory {
-            if let Some((r, namespaced)) = session.catalog.resolve_group_kind(&e.group, &e.kind) {
-                let ns = if namespaced {
-                    e.namespace.clone()
-                } else {
-                    None
-                };
-                if namespaced && ns.is_none() {
-                    continue;
-                }
-                used.insert(lists.add(r, ns));
-            }
-        }
+        used.extend(inventory_scopes(rec, session, lists));
     }
     used
 }
@@ -392,6 +389,50 @@ fn inventory_scopes(record: &AppRecord, session: &Session, lists: &mut Lists) ->
         }
     }
     used
+}
+
+/// The live objects in the LISTs `used` that Argo CD's tracking gives to `app` (hooks left
+/// out: they are not resources of the app), with their keys and the LIST they came from.
+fn tracked_live<'a>(
+    app: &'a str,
+    used: &'a BTreeSet<usize>,
+    results: &'a [Result<Vec<Value>, ClusterError>],
+    lists: &'a Lists,
+) -> impl Iterator<Item = (&'a Value, ObjectKey, &'a ListTarget)> + 'a {
+    used.iter()
+        .filter_map(move |&i| match (results.get(i), lists.targets.get(i)) {
+            (Some(Ok(objs)), Some(t)) => Some(objs.iter().map(move |o| (o, t))),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(move |(obj, t)| {
+            let key = key_of(obj);
+            let ours = !hooks::is_live_hook(obj) && tracked_app(obj, &key).as_deref() == Some(app);
+            ours.then_some((obj, key, t))
+        })
+}
+
+/// How a listed object is reached, to delete it.
+fn prune_target(t: &ListTarget) -> Target {
+    Target {
+        resource: t.resource.clone(),
+        namespaced: t.namespace.is_some(),
+        needs_crd: false,
+    }
+}
+
+/// Marks the apps from `from` on as not compared, because the run stopped: see
+/// [`Plan::incomplete`].
+fn stop(plan: &mut Plan, apps: &mut [AppPlan], from: usize, why: String) {
+    for p in &mut apps[from..] {
+        p.unfinished = true;
+    }
+    plan.incomplete.get_or_insert(why);
+}
+
+/// The first lost connection among the sessions, if any.
+fn lost(sessions: &HashMap<String, Arc<Session>>) -> Option<String> {
+    sessions.values().find_map(|s| s.conn.lost())
 }
 
 /// Whether the live object shows the apply is a no-op and already ours: same values, our
@@ -455,8 +496,12 @@ fn same_for_apply(predicted: &Value, live: &Value) -> bool {
     strip(predicted) == strip(live)
 }
 
-/// Builds the plan of the selected apps against their clusters.
+/// Builds the plan of the selected apps against their clusters. A plan starts over: a server
+/// lost before it (in an earlier round of a watch) is tried again.
 pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
+    for s in clusters.sessions() {
+        s.conn.forget_loss();
+    }
     let mut plan = Plan {
         errors: req
             .tree
@@ -506,9 +551,24 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             Ok(r) => {
                 records.insert(ctx.clone(), r);
             }
-            Err(e) => plan.warnings.push(format!(
-                "cannot read the app records of context {ctx:?} ({e}); objects that left Git are looked for only where the apps still have objects"
-            )),
+            Err(e) if e.is_transport() => {
+                stop(
+                    &mut plan,
+                    &mut apps,
+                    0,
+                    s.conn.lost().unwrap_or(e.to_string()),
+                );
+                plan.apps = apps;
+                return plan;
+            }
+            Err(mut e) => {
+                if matches!(e, ClusterError::Forbidden { .. }) {
+                    e.set_user(&s.conn.whoami().await);
+                }
+                plan.warnings.push(format!(
+                    "{e}; objects that left Git are looked for only where the apps still have objects"
+                ));
+            }
         }
     }
 
@@ -567,17 +627,26 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         };
         removed_lists.push(used);
     }
-    let mut listed: HashMap<String, Vec<Result<Vec<Value>, String>>> = HashMap::new();
+    let mut listed: HashMap<String, Vec<Result<Vec<Value>, ClusterError>>> = HashMap::new();
     for (ctx, l) in &lists {
         let Some(s) = sessions.get(ctx) else { continue };
-        let results = list_each(&s.conn, l.targets.clone(), req.concurrency).await;
-        listed.insert(
-            ctx.clone(),
-            results
-                .into_iter()
-                .map(|r| r.map_err(|e| e.to_string()))
-                .collect(),
-        );
+        let mut results = list_each(&s.conn, l.targets.clone(), req.concurrency).await;
+        if let Some(why) = s.conn.lost() {
+            stop(&mut plan, &mut apps, 0, why);
+            plan.apps = apps;
+            return plan;
+        }
+        // A refused LIST names who was refused, as the server knows us: asked once.
+        if results
+            .iter()
+            .any(|r| matches!(r, Err(ClusterError::Forbidden { .. })))
+        {
+            let user = s.conn.whoami().await;
+            for e in results.iter_mut().filter_map(|r| r.as_mut().err()) {
+                e.set_user(&user);
+            }
+        }
+        listed.insert(ctx.clone(), results);
     }
     let mut live: HashMap<String, HashMap<ObjectKey, Value>> = HashMap::new();
     for (ctx, results) in &listed {
@@ -588,22 +657,30 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             }
         }
     }
-    // A refused LIST fails only the apps that depend on it.
+    // A refused LIST fails only the apps that depend on it; their objects in it are not
+    // compared (their live state is unknown), the others are.
+    let mut unknown_lists: Vec<HashSet<usize>> = Vec::with_capacity(apps.len());
     for (p, used) in apps.iter_mut().zip(&app_lists) {
-        let Some(ctx) = &p.context else { continue };
-        let Some(results) = listed.get(ctx) else {
-            continue;
-        };
-        for &i in used {
-            if let Some(Err(e)) = results.get(i) {
-                p.errors.push(e.clone());
+        let mut failed = HashSet::new();
+        if let Some(results) = p.context.as_ref().and_then(|c| listed.get(c)) {
+            for &i in used {
+                if let Some(Err(e)) = results.get(i) {
+                    p.errors.push(e.to_string());
+                    failed.insert(i);
+                }
             }
         }
+        unknown_lists.push(failed);
     }
 
     // Desired state: a dry run per object, except where the live object proves it a no-op.
     let no_live = HashMap::new();
+    let mut stopped_at = None;
     for (i, (p, node)) in apps.iter_mut().zip(&nodes).enumerate() {
+        if let Some(why) = lost(&sessions) {
+            stopped_at = Some((i, why));
+            break;
+        }
         if !p.errors.is_empty() && p.steps.is_empty() {
             continue;
         }
@@ -618,27 +695,42 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         let rules = match ignore_rules(node) {
             Ok(r) => r,
             Err(e) => {
-                p.errors.push(e);
+                p.errors.push(format!("spec.ignoreDifferences: {e}"));
                 continue;
             }
         };
+        let mut notes = IgnoreNotes::default();
         if p.options.respect_ignore_differences && !rules.is_empty() {
             for step in &mut p.steps {
                 if let Some(l) = live_map.get(&step.key) {
-                    keep_live_values(&rules, &mut step.body, l);
+                    notes.add(&step.key, keep_live_values(&rules, &mut step.body, l));
                 }
             }
         }
         let force = req.force_conflicts;
         let conn = &session.conn;
+        let l = lists.get(&session.context);
+        let unknown = &unknown_lists[i];
+        let compared: Vec<bool> = p
+            .steps
+            .iter()
+            .map(|s| {
+                !l.and_then(|l| l.of_step(s))
+                    .is_some_and(|i| unknown.contains(&i))
+            })
+            .collect();
         let predictions: Vec<(Result<Option<Value>, ApplyError>, bool)> =
-            stream::iter(p.steps.iter())
-                .map(|step| {
+            stream::iter(p.steps.iter().zip(&compared))
+                .map(|(step, &compared)| {
                     let live = live_map.get(&step.key);
                     async move {
                         let Some(target) = step.target.as_ref().filter(|t| !t.needs_crd) else {
                             return (Ok(None), false);
                         };
+                        // Unknown live state, or a server already gone: nothing to ask.
+                        if !compared || conn.lost().is_some() {
+                            return (Ok(None), false);
+                        }
                         if let Some(l) = live
                             && provably_unchanged(step, l)
                         {
@@ -688,11 +780,21 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 .buffered(req.concurrency.max(1))
                 .collect()
                 .await;
+        if let Some(why) = conn.lost() {
+            // What this app's requests got after the loss says nothing about the app.
+            stopped_at = Some((i, why));
+            break;
+        }
         let app_name = p.name.clone();
         let fail_on_shared = p.options.fail_on_shared_resource;
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        for (step, (predicted, forced)) in p.steps.iter_mut().zip(predictions) {
+        for ((step, (predicted, forced)), compared) in
+            p.steps.iter_mut().zip(predictions).zip(compared)
+        {
+            if !compared {
+                continue;
+            }
             step.force = forced;
             let live = live_map.get(&step.key).cloned();
             if let Some(l) = &live
@@ -735,7 +837,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 (Some(_), _) => Action::Update,
             };
             let desired = predicted.as_ref().unwrap_or(&step.body);
-            step.change = compare_pair(&step.key, Some(desired), live.as_ref(), &rules);
+            step.change = compare_pair(&step.key, Some(desired), live.as_ref(), &rules, &mut notes);
             step.live = live;
         }
         p.errors.extend(errors);
@@ -744,51 +846,44 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         // Prune: live objects the app tracks, in its scopes, that Git no longer has.
         let desired: HashSet<&ObjectKey> = p.steps.iter().map(|s| &s.key).collect();
         let hooks: HashSet<&ObjectKey> = p.hooks.iter().map(|h| &h.key).collect();
-        let Some(results) = listed.get(&session.context) else {
+        let (Some(results), Some(l)) = (listed.get(&session.context), lists.get(&session.context))
+        else {
+            p.warnings.extend(notes.warnings());
             continue;
         };
-        let l = &lists[&session.context];
         let mut prunes = Vec::new();
-        for i in &app_lists[i] {
-            let Some(Ok(objs)) = results.get(*i) else {
+        for (obj, key, t) in tracked_live(&app_name, &app_lists[i], results, l) {
+            if desired.contains(&key) || hooks.contains(&key) {
+                continue;
+            }
+            let Some(change) = compare_pair(&key, None, Some(obj), &rules, &mut notes) else {
                 continue;
             };
-            let t = &l.targets[*i];
-            for obj in objs {
-                let key = key_of(obj);
-                if desired.contains(&key)
-                    || hooks.contains(&key)
-                    || hooks::is_live_hook(obj)
-                    || tracked_app(obj, &key).as_deref() != Some(app_name.as_str())
-                {
-                    continue;
-                }
-                let Some(change) = compare_pair(&key, None, Some(obj), &rules) else {
-                    continue;
-                };
-                let res = ResourceOptions::parse_live(obj);
-                prunes.push(Prune {
-                    wave: obj
-                        .pointer("/metadata/annotations")
-                        .and_then(|a| a.get(hooks::SYNC_WAVE))
-                        .and_then(Value::as_str)
-                        .and_then(|w| w.trim().parse().ok())
-                        .unwrap_or(0),
-                    skip: res.no_prune.unwrap_or(p.options.no_prune),
-                    target: Target {
-                        resource: t.resource.clone(),
-                        namespaced: t.namespace.is_some(),
-                        needs_crd: false,
-                    },
-                    key,
-                    live: obj.clone(),
-                    change,
-                });
-            }
+            let res = ResourceOptions::parse_live(obj);
+            prunes.push(Prune {
+                wave: obj
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(hooks::SYNC_WAVE))
+                    .and_then(Value::as_str)
+                    .and_then(|w| w.trim().parse().ok())
+                    .unwrap_or(0),
+                skip: res.no_prune.unwrap_or(p.options.no_prune),
+                target: prune_target(t),
+                key,
+                live: obj.clone(),
+                change,
+            });
         }
         prunes.sort_by(|a, b| (b.wave, &a.key).cmp(&(a.wave, &b.key)));
         prunes.dedup_by(|a, b| a.key == b.key);
         p.prunes = prunes;
+        p.warnings.extend(notes.warnings());
+    }
+
+    if let Some((i, why)) = stopped_at {
+        stop(&mut plan, &mut apps, i, why);
+        plan.apps = apps;
+        return plan;
     }
 
     // Apps that left the tree: their tracked objects, for deletion (cascade) or as orphans.
@@ -797,35 +892,21 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             continue;
         };
         let mut objects = Vec::new();
-        for i in used {
-            let Some(Ok(objs)) = results.get(*i) else {
+        for (obj, key, t) in tracked_live(&r.app, used, results, l) {
+            let Some(change) =
+                compare_pair(&key, None, Some(obj), &[], &mut IgnoreNotes::default())
+            else {
                 continue;
             };
-            let t = &l.targets[*i];
-            for obj in objs {
-                let key = key_of(obj);
-                if hooks::is_live_hook(obj)
-                    || tracked_app(obj, &key).as_deref() != Some(r.app.as_str())
-                {
-                    continue;
-                }
-                let Some(change) = compare_pair(&key, None, Some(obj), &[]) else {
-                    continue;
-                };
-                let res = ResourceOptions::parse_live(obj);
-                objects.push(Prune {
-                    wave: 0,
-                    skip: res.no_prune.unwrap_or(false) || res.no_delete.unwrap_or(false),
-                    target: Target {
-                        resource: t.resource.clone(),
-                        namespaced: t.namespace.is_some(),
-                        needs_crd: false,
-                    },
-                    key,
-                    live: obj.clone(),
-                    change,
-                });
-            }
+            let res = ResourceOptions::parse_live(obj);
+            objects.push(Prune {
+                wave: 0,
+                skip: res.no_prune.unwrap_or(false) || res.no_delete.unwrap_or(false),
+                target: prune_target(t),
+                key,
+                live: obj.clone(),
+                change,
+            });
         }
         objects.sort_by(|a, b| a.key.cmp(&b.key));
         plan.removed.push(RemovedApp {

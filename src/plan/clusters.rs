@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::apps::Destination;
-use crate::cluster::{Catalog, ClusterError, Connection, KubeTarget, connect, load_kubeconfig};
+use crate::cluster::{
+    Catalog, ClusterError, Connection, KubeTarget, LoadedKubeconfig, connect, load_kubeconfig,
+};
 
 /// Argo CD's name for the cluster it runs in.
 pub const IN_CLUSTER_SERVER: &str = "https://kubernetes.default.svc";
@@ -38,6 +40,24 @@ pub struct Clusters {
     sessions: BTreeMap<String, Arc<Session>>,
 }
 
+/// Every context of a kubeconfig, as a possible destination.
+fn contexts_of(loaded: &LoadedKubeconfig) -> Vec<ContextInfo> {
+    loaded
+        .config
+        .contexts
+        .iter()
+        .map(|c| ContextInfo {
+            name: c.name.clone(),
+            cluster: c
+                .context
+                .as_ref()
+                .map(|x| x.cluster.clone())
+                .unwrap_or_default(),
+            server: loaded.server_of(&c.name).unwrap_or_default(),
+        })
+        .collect()
+}
+
 fn same_server(a: &str, b: &str) -> bool {
     a.trim_end_matches('/')
         .eq_ignore_ascii_case(b.trim_end_matches('/'))
@@ -49,20 +69,7 @@ impl Clusters {
     pub async fn open(target: &KubeTarget) -> Result<Clusters, ClusterError> {
         let loaded = load_kubeconfig(target.kubeconfig.as_deref())?;
         let current = loaded.context_name(target.context.as_deref())?;
-        let contexts = loaded
-            .config
-            .contexts
-            .iter()
-            .map(|c| ContextInfo {
-                name: c.name.clone(),
-                cluster: c
-                    .context
-                    .as_ref()
-                    .map(|x| x.cluster.clone())
-                    .unwrap_or_default(),
-                server: loaded.server_of(&c.name).unwrap_or_default(),
-            })
-            .collect();
+        let contexts = contexts_of(&loaded);
         let mut clusters = Clusters {
             target: target.clone(),
             current: current.clone(),
@@ -86,20 +93,9 @@ impl Clusters {
                 catalog,
             }),
         );
-        let mut contexts = Vec::new();
-        if let Ok(loaded) = load_kubeconfig(target.kubeconfig.as_deref()) {
-            for c in &loaded.config.contexts {
-                contexts.push(ContextInfo {
-                    name: c.name.clone(),
-                    cluster: c
-                        .context
-                        .as_ref()
-                        .map(|x| x.cluster.clone())
-                        .unwrap_or_default(),
-                    server: loaded.server_of(&c.name).unwrap_or_default(),
-                });
-            }
-        }
+        let mut contexts = load_kubeconfig(target.kubeconfig.as_deref())
+            .map(|l| contexts_of(&l))
+            .unwrap_or_default();
         if contexts.is_empty() {
             contexts.push(ContextInfo {
                 name: current.clone(),

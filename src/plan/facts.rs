@@ -4,31 +4,61 @@
 
 use crate::apps::TreeFacts;
 use crate::apps::appset::ClusterInfo;
-use crate::cluster::{Catalog, Connection, KubeTarget, connect, load_kubeconfig};
+use crate::cluster::{Catalog, ClusterError, Connection, KubeTarget, connect, load_kubeconfig};
 use crate::render::{Capabilities, normalize_kube_version};
 
-/// The kubeconfig's facts, plus the cluster's discovery if it answers within 3 s.
-pub fn gather(target: &KubeTarget) -> TreeFacts {
-    let mut facts = from_kubeconfig(target);
+/// How long commands that need no cluster wait for one, all included (an exec credential
+/// plugin, connecting, discovery): past it they go on with the kubeconfig's facts alone.
+pub const OPTIONAL_CLUSTER_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The kubeconfig's facts, plus the cluster's discovery if it answers within
+/// [`OPTIONAL_CLUSTER_BUDGET`]. A kubeconfig that the user named but cannot be read, or a
+/// `--context` it does not have, is an error: the user asked for something that is not there.
+pub fn gather(target: &KubeTarget) -> Result<TreeFacts, ClusterError> {
+    let mut facts = from_kubeconfig(target)?;
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     else {
-        return facts;
+        return Ok(facts);
     };
+    let mut probe = target.clone();
+    probe.request_timeout = Some(
+        target
+            .request_timeout
+            .map_or(OPTIONAL_CLUSTER_BUDGET, |t| t.min(OPTIONAL_CLUSTER_BUDGET)),
+    );
     rt.block_on(async {
-        let Ok(conn) = connect(target).await else {
-            return;
-        };
         // A cluster that does not answer quickly is treated as absent: render works offline.
-        let timeout = std::time::Duration::from_secs(3);
-        let both = async { tokio::join!(Catalog::discover(&conn), conn.server_version()) };
-        if let Ok((Ok(catalog), version)) = tokio::time::timeout(timeout, both).await {
+        let asked = async {
+            let conn = connect(&probe).await.ok()?;
+            let (catalog, version) = tokio::join!(Catalog::discover(&conn), conn.server_version());
+            Some((conn, catalog.ok()?, version.ok()))
+        };
+        if let Ok(Some((conn, catalog, version))) =
+            tokio::time::timeout(OPTIONAL_CLUSTER_BUDGET, asked).await
+        {
             learn(&mut facts, &conn, &catalog);
-            learn_version(&mut facts, version.ok());
+            learn_version(&mut facts, version);
         }
     });
-    facts
+    // Nothing left behind may hold the command up (a resolver thread stuck on DNS).
+    rt.shutdown_background();
+    Ok(facts)
+}
+
+/// For commands that work on the cluster: connects to the current context, runs its discovery
+/// (once, for the tree walk and the plan alike) and asks its version. Errors when any of it
+/// fails: these commands cannot go on without the cluster.
+pub async fn from_cluster(
+    target: &KubeTarget,
+) -> Result<(Connection, Catalog, TreeFacts), ClusterError> {
+    let mut facts = from_kubeconfig(target)?;
+    let conn = connect(target).await?;
+    let catalog = Catalog::discover(&conn).await?;
+    learn(&mut facts, &conn, &catalog);
+    learn_server_version(&mut facts, &conn).await;
+    Ok((conn, catalog, facts))
 }
 
 /// Takes the namespace, kind scopes and API versions from a connection and its (one)
@@ -62,16 +92,23 @@ pub async fn learn_server_version(facts: &mut TreeFacts, conn: &Connection) {
 }
 
 /// What the kubeconfig alone says: contexts as clusters, `-n` as namespace. No requests.
-pub fn from_kubeconfig(target: &KubeTarget) -> TreeFacts {
+/// Having no kubeconfig at all is fine (every fact has a default); one named with
+/// `--kubeconfig` (or listed in KUBECONFIG) that cannot be read, or an unknown `--context`, is
+/// an error.
+pub fn from_kubeconfig(target: &KubeTarget) -> Result<TreeFacts, ClusterError> {
     let mut facts = TreeFacts {
         namespace: target.namespace.clone().unwrap_or_else(|| "default".into()),
         ..Default::default()
     };
-    let Ok(loaded) = load_kubeconfig(target.kubeconfig.as_deref()) else {
-        return facts;
+    let loaded = match load_kubeconfig(target.kubeconfig.as_deref()) {
+        Ok(l) => l,
+        Err(ClusterError::NoKubeconfig) => return Ok(facts),
+        Err(e) => return Err(e),
     };
-    let Ok(current) = loaded.context_name(target.context.as_deref()) else {
-        return facts;
+    let current = match loaded.context_name(target.context.as_deref()) {
+        Ok(c) => c,
+        Err(ClusterError::NoCurrentContext) => return Ok(facts),
+        Err(e) => return Err(e),
     };
     // The current context is Argo CD's in-cluster; the other contexts are further clusters.
     // Argo CD registers a server URL once, so contexts that reach the current context's
@@ -93,5 +130,5 @@ pub fn from_kubeconfig(target: &KubeTarget) -> TreeFacts {
             });
         }
     }
-    facts
+    Ok(facts)
 }

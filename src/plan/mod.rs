@@ -160,6 +160,9 @@ pub struct AppPlan {
     pub render_failed: bool,
     /// Its record in the cluster, if it was synced before.
     pub record: Option<AppRecord>,
+    /// The run stopped (a lost connection: [`Plan::incomplete`]) before this app was
+    /// compared: its steps say nothing about the cluster.
+    pub unfinished: bool,
 }
 
 impl AppPlan {
@@ -198,6 +201,9 @@ pub struct Plan {
     pub errors: Vec<String>,
     /// Warnings not tied to one app.
     pub warnings: Vec<String>,
+    /// Why the plan is unfinished, when a server was lost while it was built (one line); the
+    /// apps it did not reach are marked [`AppPlan::unfinished`].
+    pub incomplete: Option<String>,
 }
 
 impl Plan {

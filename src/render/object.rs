@@ -36,13 +36,18 @@ pub enum ManifestError {
         /// The field path, e.g. `metadata.name`.
         field: &'static str,
     },
-    /// A field has the wrong type (a number where a string belongs...).
-    #[error("{origin}: field {field} must be a string")]
-    NotAString {
+    /// A field has the wrong type (a number where a string belongs, a string where a mapping
+    /// belongs...): not "missing", which would send the user looking for the wrong thing.
+    #[error("{origin}: {field} must be {expected}, not {found}")]
+    WrongType {
         /// The document.
         origin: Origin,
         /// The field path.
         field: &'static str,
+        /// What it must be (`a string`).
+        expected: &'static str,
+        /// What it is (`a number`), from [`json_type`].
+        found: &'static str,
     },
     /// A name, namespace, kind or apiVersion breaks the API server's rules; it is refused here,
     /// before it can reach a request path or the output.
@@ -53,6 +58,18 @@ pub enum ManifestError {
         /// Which rule it breaks.
         error: crate::names::NameError,
     },
+}
+
+/// What a JSON value is, in the words of a YAML author: `a number`, `a list`, `a mapping`.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
 }
 
 /// One Kubernetes object as the repo defines it, not yet sent anywhere.
@@ -83,6 +100,18 @@ impl Object {
         if !body.is_object() {
             return Err(ManifestError::NotAnObject { origin });
         }
+        // `metadata: foo` is a wrong type, not a missing name.
+        if let Some(m) = body
+            .get("metadata")
+            .filter(|m| !m.is_object() && !m.is_null())
+        {
+            return Err(ManifestError::WrongType {
+                origin,
+                field: "metadata",
+                expected: "a mapping",
+                found: json_type(m),
+            });
+        }
         let fields = [
             ("/apiVersion", "apiVersion"),
             ("/kind", "kind"),
@@ -91,11 +120,13 @@ impl Object {
             ("/metadata/generateName", "metadata.generateName"),
         ];
         for (ptr, field) in fields {
-            if body
-                .pointer(ptr)
-                .is_some_and(|v| !v.is_string() && !v.is_null())
-            {
-                return Err(ManifestError::NotAString { origin, field });
+            if let Some(v) = body.pointer(ptr).filter(|v| !v.is_string() && !v.is_null()) {
+                return Err(ManifestError::WrongType {
+                    origin,
+                    field,
+                    expected: "a string",
+                    found: json_type(v),
+                });
             }
         }
         let text = |ptr: &str| {
@@ -182,10 +213,7 @@ impl Object {
             Some(g) => format!("{g}*"),
             None => self.name.clone(),
         };
-        match &self.namespace {
-            Some(ns) => format!("{} {}/{}", self.kind, ns, name),
-            None => format!("{} {}", self.kind, name),
-        }
+        crate::names::object_display(&self.kind, self.namespace.as_deref(), &name)
     }
 
     /// True for Argo CD `Application` objects, which are children rather than things to apply.

@@ -36,6 +36,8 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 pub struct CacheDir {
     place: Option<PathBuf>,
     opened: OnceLock<Result<Opened, Arc<SourceError>>>,
+    /// The subdirectories already swept of stale temporaries in this run.
+    swept: Mutex<std::collections::HashSet<String>>,
 }
 
 struct Opened {
@@ -50,6 +52,7 @@ impl CacheDir {
         Arc::new(CacheDir {
             place: default_cache_dir(),
             opened: OnceLock::new(),
+            swept: Mutex::default(),
         })
     }
 
@@ -58,6 +61,7 @@ impl CacheDir {
         Arc::new(CacheDir {
             place: Some(dir.into()),
             opened: OnceLock::new(),
+            swept: Mutex::default(),
         })
     }
 
@@ -82,22 +86,27 @@ impl CacheDir {
         }
     }
 
-    /// The subdirectory `name` (`repos`, `trees`), private like the cache itself.
+    /// The subdirectory `name` (`repos`, `trees`), private like the cache itself. The first
+    /// time in a run, what killed runs left half-written there is removed.
     pub(crate) fn subdir(&self, name: &str) -> Result<PathBuf> {
         let dir = self.path()?.join(name);
         ensure_private_dir(&dir)?;
+        let first = self
+            .swept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_string());
+        if first {
+            crate::scratch::sweep_stale(&dir);
+        }
         Ok(dir)
     }
 }
 
-/// A `0700` directory in the system temp dir, removed when the value is dropped.
+/// A `0700` directory in the run's scratch directory, removed when the value is dropped (and
+/// with the run's directory on Ctrl-C: see `crate::scratch`).
 fn private_temp_dir(prefix: &str) -> Result<tempfile::TempDir> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix);
-    // tempfile's default is the umask's (often 0755): other users could read the copies.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-    builder.tempdir().map_err(|source| SourceError::Io {
+    crate::scratch::tempdir(prefix).map_err(|source| SourceError::Io {
         op: "create a temporary directory in",
         path: std::env::temp_dir(),
         source,
@@ -164,6 +173,20 @@ struct OnDisk {
 /// A result computed once and shared by everyone who asked for it, failures included.
 pub(crate) type Once<T> = Arc<OnceLock<Result<T, Arc<SourceError>>>>;
 
+/// The shared slot of `key` in a map of once-cells: the first caller makes it, the others of
+/// the run get the same one, so concurrent apps wait for one piece of work instead of racing.
+pub(crate) fn slot<K: std::hash::Hash + Eq, T: Default>(
+    map: &Mutex<HashMap<K, Arc<T>>>,
+    key: K,
+) -> Arc<T> {
+    Arc::clone(
+        map.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_default(),
+    )
+}
+
 /// Trees on disk for renderers that need files (kustomize, helm), one copy per snapshot per run.
 ///
 /// A commit's tree is written once to `<cache>/trees/<sha>` and reused by later runs: it is
@@ -213,13 +236,7 @@ impl TreeCache {
     }
 
     fn commit_tree(&self, view: &RepoView, sha: Sha) -> Result<Arc<OnDisk>> {
-        let slot = Arc::clone(
-            self.commits
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(sha)
-                .or_default(),
-        );
+        let slot = slot(&self.commits, sha);
         let result = slot.get_or_init(|| self.write_commit_tree(view, sha).map_err(Arc::new));
         result.clone().map_err(SourceError::Shared)
     }
@@ -229,6 +246,7 @@ impl TreeCache {
         let final_dir = trees.join(sha.as_str());
         let skipped_file = trees.join(format!("{sha}.skipped"));
         if final_dir.is_dir() {
+            touch(&final_dir);
             return Ok(Arc::new(OnDisk {
                 skipped: read_skipped(&skipped_file)?,
                 root: final_dir,
@@ -255,13 +273,7 @@ impl TreeCache {
 
     fn work_tree(&self, view: &RepoView) -> Result<Arc<OnDisk>> {
         let key = view.repo().git_dir().to_path_buf();
-        let slot = Arc::clone(
-            self.work_trees
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(key)
-                .or_default(),
-        );
+        let slot = slot(&self.work_trees, key);
         let result = slot.get_or_init(|| self.copy_work_tree(view).map_err(Arc::new));
         result.clone().map_err(SourceError::Shared)
     }
@@ -351,6 +363,14 @@ pub(crate) fn entry_name(text: &str) -> String {
     let digest = sha2::Sha256::digest(text.as_bytes());
     digest.iter().take(20).map(|b| format!("{b:02x}")).collect()
 }
+
+/// Marks a cache entry used now (its modification time), so `cache prune` keeps what runs
+/// use. A failure only makes the entry look older than it is.
+pub(crate) fn touch(dir: &Path) {
+    let _ = std::fs::File::open(dir).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+}
+
+pub mod prune;
 
 #[cfg(test)]
 mod tests;

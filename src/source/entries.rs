@@ -36,7 +36,10 @@ impl CacheEntries {
         // An entry whose key file disagrees is not this key's (it cannot happen short of a
         // hash collision or tampering; either way it is not used).
         match std::fs::read_to_string(dir.join(KEY_FILE)) {
-            Ok(stored) if stored == key && dir.is_dir() => Ok(Some(dir)),
+            Ok(stored) if stored == key && dir.is_dir() => {
+                super::cache::touch(&dir);
+                Ok(Some(dir))
+            }
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(SourceError::Io {

@@ -30,6 +30,13 @@ mod worktree;
 #[cfg(test)]
 mod testutil;
 
+pub use cache::prune::{PruneReport, PrunedEntry, prune as prune_cache};
+pub(crate) use cache::{ensure_private_dir, slot};
+
+/// The kinds of cache entries (`repos`, `trees`, `charts`, `helm-deps`).
+pub fn cache_kinds() -> [&'static str; 4] {
+    cache::prune::KINDS
+}
 pub use cache::{CacheDir, TreeCache, default_cache_dir};
 pub use entries::{CacheEntries, Staging};
 pub use error::{Result, SourceError};

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use super::cache::{CacheDir, Once, entry_name, publish, unique_temp};
 use super::error::{Result, SourceError};
@@ -141,13 +141,7 @@ impl RepoResolver {
             Target::Local(_) => "local".to_owned(),
             Target::Clone(remote) => format!("clone:{}", remote.cache_key()),
         };
-        let slot = Arc::clone(
-            self.slots
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(slot_key)
-                .or_default(),
-        );
+        let slot = crate::source::slot(&self.slots, slot_key);
         let found = slot.get_or_init(|| self.open(url, target).map_err(Arc::new));
         match found {
             Ok(found) => Ok(ResolvedRepo {
@@ -238,6 +232,7 @@ impl RepoResolver {
         let dir = repos.join(entry_name(&key));
         if dir.is_dir() {
             check_source(&dir, &key)?;
+            super::cache::touch(&dir);
             if !self.offline {
                 fetch::fetch_all(&dir, remote, &shown)?;
             }

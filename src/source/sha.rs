@@ -36,6 +36,15 @@ impl Sha {
         &self.as_str()[..7]
     }
 
+    /// [`Sha::short`] of a revision kept as text: a full SHA is abbreviated, anything else (a
+    /// chart version, `worktree`) is returned as it is.
+    pub fn short_of(revision: &str) -> &str {
+        match Sha::parse(revision) {
+            Ok(_) => &revision[..7],
+            Err(_) => revision,
+        }
+    }
+
     /// Converts a gix id; only SHA-1 ids fit, which is all the repositories gix opens here.
     pub(crate) fn from_object_id(id: gix::ObjectId) -> Result<Sha> {
         Sha::parse(&id.to_hex().to_string())

@@ -82,6 +82,11 @@ fn now_rfc3339() -> String {
 }
 
 impl Ctx<'_> {
+    /// Why the run must stop: a server it uses can no longer be reached.
+    fn lost(&self) -> Option<String> {
+        self.sessions.values().find_map(|s| s.conn.lost())
+    }
+
     fn set(&self, r: AppResult) {
         self.results
             .lock()
@@ -99,17 +104,7 @@ impl Ctx<'_> {
 
     /// Marks an app and its descendants as not run.
     fn skip(&self, app: &AppPlan, why: &str) {
-        self.set(AppResult {
-            name: app.name.clone(),
-            context: app.context.clone(),
-            outcome: AppOutcome::Skipped,
-            applied: 0,
-            pruned: 0,
-            hooks: 0,
-            not_pruned: 0,
-            seconds: 0.0,
-            message: Some(why.to_string()),
-        });
+        self.set(not_run(app, why));
         for c in &app.children {
             if let Some(child) = self.plan.app(c) {
                 self.skip(child, &format!("not run: parent app {:?} {why}", app.name));
@@ -155,6 +150,13 @@ pub async fn run(
             .warnings
             .extend(a.warnings.iter().map(|w| format!("app {:?}: {w}", a.name)));
     }
+    // A plan the server was lost in the middle of is not executed at all.
+    if let Some(why) = &plan.incomplete {
+        for a in &plan.apps {
+            ctx.skip(a, "not run: the run stopped before its plan was complete");
+        }
+        return finish(&ctx, report, Some(why.clone()), started, &HashMap::new());
+    }
 
     // Before anything is applied, each record learns where its app's objects will be, so even
     // an interrupted sync leaves every object findable by the next one.
@@ -170,23 +172,35 @@ pub async fn run(
 
     // Prune, last, for the whole run.
     let mut pruned: HashMap<String, usize> = HashMap::new();
-    let (blocked, removed) = prune_phase(&ctx, &mut pruned).await;
-    report.prune_skipped = blocked;
-    report.removed = removed;
+    if ctx.lost().is_none() {
+        let (blocked, removed) = prune_phase(&ctx, &mut pruned).await;
+        report.prune_skipped = blocked;
+        report.removed = removed;
+    }
+    // A server that is gone would refuse every record write, one warning each; the records
+    // written before the sync already name where every object is.
+    let lost = ctx.lost();
+    if lost.is_none() {
+        write_inventories(&ctx, true, &pruned).await;
+    }
+    finish(&ctx, report, lost, started, &pruned)
+}
 
-    write_inventories(&ctx, true, &pruned).await;
+/// The report, from the results of the apps (an app with none was not run).
+fn finish(
+    ctx: &Ctx<'_>,
+    mut report: SyncReport,
+    lost: Option<String>,
+    started: Instant,
+    pruned: &HashMap<String, usize>,
+) -> SyncReport {
+    let plan = ctx.plan;
+    if lost.is_some() && plan.apps.iter().any(|a| a.prunes.iter().any(|p| !p.skip)) {
+        report.prune_skipped = Some("nothing was pruned: the run stopped".into());
+    }
+    report.incomplete = lost;
     for a in &plan.apps {
-        let mut r = ctx.result(&a.name).unwrap_or(AppResult {
-            name: a.name.clone(),
-            context: a.context.clone(),
-            outcome: AppOutcome::Skipped,
-            applied: 0,
-            pruned: 0,
-            hooks: 0,
-            not_pruned: 0,
-            seconds: 0.0,
-            message: None,
-        });
+        let mut r = ctx.result(&a.name).unwrap_or_else(|| not_run(a, ""));
         r.pruned = pruned.get(&a.name).copied().unwrap_or(0);
         let prunable = a.prunes.iter().filter(|p| !p.skip).count();
         r.not_pruned = a.prunes.len() - r.pruned.min(prunable);
@@ -194,6 +208,21 @@ pub async fn run(
     }
     report.seconds = started.elapsed().as_secs_f64();
     report
+}
+
+/// The result of an app that did not run (`why`), and of its descendants.
+fn not_run(app: &AppPlan, why: &str) -> AppResult {
+    AppResult {
+        name: app.name.clone(),
+        context: app.context.clone(),
+        outcome: AppOutcome::Skipped,
+        applied: 0,
+        pruned: 0,
+        hooks: 0,
+        not_pruned: 0,
+        seconds: 0.0,
+        message: (!why.is_empty()).then(|| why.to_string()),
+    }
 }
 
 /// Runs sibling apps wave by wave (each wave's apps in parallel); a failure stops later waves.
@@ -221,17 +250,14 @@ async fn run_wave_groups(ctx: &Ctx<'_>, apps: &[&AppPlan], followed: bool) -> bo
 
 fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan, followed: bool) -> AppFuture<'a> {
     Box::pin(async move {
+        if ctx.lost().is_some() {
+            ctx.skip(app, "not run: the run stopped");
+            return false;
+        }
         let started = Instant::now();
         let mut result = AppResult {
-            name: app.name.clone(),
-            context: app.context.clone(),
             outcome: AppOutcome::Synced,
-            applied: 0,
-            pruned: 0,
-            hooks: 0,
-            not_pruned: 0,
-            seconds: 0.0,
-            message: None,
+            ..not_run(app, "")
         };
         if let Some(e) = app.errors.first() {
             let more = app.errors.len() - 1;
@@ -283,6 +309,12 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan, followed: bool) -> AppFuture<
         let ok = outcome.is_ok();
         if let Err(e) = outcome {
             result.outcome = AppOutcome::Failed;
+            // Cut off by a lost server: that is said once, for the run, not per app.
+            if ctx.lost().is_some() {
+                result.message = Some("interrupted: the run stopped".into());
+                ctx.set(result);
+                return false;
+            }
             result.message = Some(e);
         }
         ctx.events.send(Event::AppFinished {
@@ -396,6 +428,9 @@ async fn sync_app(
                     }
                 }
             }
+            if let Some(why) = ctx.lost() {
+                failed.get_or_insert(why);
+            }
             if failed.is_some() {
                 break;
             }
@@ -462,7 +497,7 @@ async fn fail_with_hooks(
     result: &mut AppResult,
     error: String,
 ) -> String {
-    if !ctx.req.hooks {
+    if !ctx.req.hooks || ctx.lost().is_some() {
         return error;
     }
     match hooks::run_phase(ctx, session, app, Phase::SyncFail, None).await {
@@ -715,6 +750,9 @@ pub async fn lock_plan_run(
     )
     .await;
     let report = run(clusters, &plan, req, events).await;
-    locks.release().await;
+    // A lease on a server that is gone cannot be released; it expires on its own.
+    if report.incomplete.is_none() {
+        locks.release().await;
+    }
     Ok((plan, report))
 }

@@ -81,6 +81,8 @@ pub struct SyncReport {
     pub warnings: Vec<String>,
     /// Seconds the whole sync took.
     pub seconds: f64,
+    /// Why the run stopped (a server was lost) before every app was synced, one line.
+    pub incomplete: Option<String>,
 }
 
 impl SyncReport {
@@ -88,6 +90,8 @@ impl SyncReport {
     /// healthy (an app skipped for want of a matching context is a warning, not a failure; one
     /// skipped because its parent failed comes with that failure).
     pub fn succeeded(&self) -> bool {
-        self.errors.is_empty() && self.apps.iter().all(|a| a.outcome != AppOutcome::Failed)
+        self.incomplete.is_none()
+            && self.errors.is_empty()
+            && self.apps.iter().all(|a| a.outcome != AppOutcome::Failed)
     }
 }

@@ -83,6 +83,10 @@ pub(crate) async fn until_healthy(
         if pending.is_empty() {
             return Ok(());
         }
+        // Reads of a server that is gone fail; waiting on would only reach the deadline.
+        if let Some(why) = session.conn.lost() {
+            return Err(WaitFailure { message: why });
+        }
         if Instant::now() >= ctx.deadline {
             let shown: Vec<String> = pending
                 .iter()

@@ -10,9 +10,9 @@ use serde_json::Value;
 
 use crate::gitrepo::GitRepo;
 use crate::harness::{
-    Run, SecondCluster, TestNamespace, cluster_kubeconfig, gitops_in, json, kubectl, kubectl_ok,
-    path_with_plugin,
+    Run, TestNamespace, cluster_kubeconfig, gitops_in, json, kubectl, kubectl_ok, path_with_plugin,
 };
+use crate::second_cluster::SecondCluster;
 
 const URL: &str = "https://git.example.com/lab/day2.git";
 

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::Value;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -265,123 +264,50 @@ impl Drop for GatewayApi {
     }
 }
 
-/// A free TCP port on loopback (and the one 10 above it, for etcd's peer port).
-fn free_port_pair() -> u16 {
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        drop(l);
-        if port < 60000 && std::net::TcpListener::bind(("127.0.0.1", port + 10)).is_ok() {
-            return port;
+/// Runs a command that must finish within `limit`: past it the command is killed and the test
+/// fails, so a hang shows as a failure rather than a stuck test run. Returns how long it took.
+#[track_caller]
+pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> (Run, std::time::Duration) {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn command");
+    // Read both pipes on threads so a chatty command never blocks on a full pipe.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
-    }
-}
-
-/// A second control plane on ports of its own, stopped when dropped: for tests that need two
-/// clusters or one they may stop (the shared one must never go down).
-pub struct SecondCluster {
-    dir: PathBuf,
-    api_port: u16,
-    etcd_port: u16,
-}
-
-impl SecondCluster {
-    /// Starts one (etcd, API server, controllers, kwok) on free ports.
-    pub fn start() -> SecondCluster {
-        let dir = PathBuf::from(format!("/dev/shm/kgitops-it-second-{}", std::process::id()));
-        let api_port = free_port_pair();
-        let etcd_port = free_port_pair();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-cluster.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .env("KGITOPS_TEST_DIR", &dir)
-            .env("KGITOPS_API_PORT", api_port.to_string())
-            .env("KGITOPS_ETCD_PORT", etcd_port.to_string())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "second control plane did not start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        SecondCluster {
-            dir,
-            api_port,
-            etcd_port,
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "command still running after {limit:?}: {cmd:?}; stderr so far: {}",
+                String::from_utf8_lossy(&err.join().unwrap_or_default())
+            );
         }
-    }
-
-    /// Its API server URL.
-    pub fn server(&self) -> String {
-        format!("https://127.0.0.1:{}", self.api_port)
-    }
-
-    /// Its kubeconfig with every name made distinct (`second`), so it merges with the first.
-    pub fn kubeconfig(&self) -> PathBuf {
-        let original = self.dir.join("kubeconfig");
-        let out = run(Command::new("kubectl")
-            .env("KUBECONFIG", &original)
-            .args(["config", "view", "--raw", "-o", "json"]));
-        assert_eq!(out.code, 0, "{out:#?}");
-        let mut kc: Value = serde_json::from_str(&out.stdout).unwrap();
-        kc["clusters"][0]["name"] = "second".into();
-        kc["users"] = Value::Array(vec![
-            kc["users"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|u| u["name"] == "token-admin")
-                .unwrap()
-                .clone(),
-        ]);
-        kc["users"][0]["name"] = "second-admin".into();
-        kc["contexts"] = serde_json::json!([{"name": "second",
-            "context": {"cluster": "second", "user": "second-admin"}}]);
-        kc["current-context"] = "second".into();
-        let path = self.dir.join("kubeconfig-second.json");
-        std::fs::write(&path, kc.to_string()).unwrap();
-        path
-    }
-
-    /// kubectl against it.
-    pub fn kubectl(&self, args: &[&str]) -> Run {
-        run(kubectl(Some(&self.dir.join("kubeconfig"))).args(args))
-    }
-}
-
-impl SecondCluster {
-    /// Its own kubeconfig, as the scripts wrote it (context `kgitops-test`).
-    pub fn own_kubeconfig(&self) -> PathBuf {
-        self.dir.join("kubeconfig")
-    }
-
-    /// Stops its API server and starts it again (etcd keeps the state).
-    pub fn restart_apiserver(&self) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-cluster.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("restart-apiserver")
-            .env("KGITOPS_TEST_DIR", &self.dir)
-            .env("KGITOPS_API_PORT", self.api_port.to_string())
-            .env("KGITOPS_ETCD_PORT", self.etcd_port.to_string())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "restart failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for SecondCluster {
-    fn drop(&mut self) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-cluster.sh");
-        let _ = Command::new("bash")
-            .arg(&script)
-            .arg("stop")
-            .env("KGITOPS_TEST_DIR", &self.dir)
-            .output();
-    }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let took = started.elapsed();
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+    };
+    (run, took)
 }

@@ -2,7 +2,8 @@
 //! on ports of its own, named by a second kubeconfig context.
 
 use crate::gitrepo::GitRepo;
-use crate::harness::{Run, SecondCluster, cluster_kubeconfig, kubectl, run};
+use crate::harness::{Run, cluster_kubeconfig, kubectl, run};
+use crate::second_cluster::SecondCluster;
 
 const URL: &str = "https://git.example.com/lab/fleet.git";
 

@@ -271,7 +271,8 @@ fn cycles_and_duplicate_names_name_both_places() {
     repo.commit("cycle and duplicate");
     let out = gitops_offline(repo.path(), &["tree"]).code(2).no_panic();
     assert!(
-        out.stderr.contains("cycle: app \"root\" is defined at")
+        out.stderr
+            .contains("cycle: app \"root\" includes itself: defined at")
             && out.stderr.contains("root.yaml (document 1)")
             && out.stderr.contains("one/loop.yaml (document 1)"),
         "{out:#?}"

@@ -447,12 +447,9 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A `0700` temporary directory, removed when dropped.
+/// A `0700` temporary directory of the run, removed when dropped.
 fn private_scratch() -> std::io::Result<tempfile::TempDir> {
-    let mut b = tempfile::Builder::new();
-    b.prefix("kubectl-gitops-helm-deps-");
-    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-    b.tempdir()
+    crate::scratch::tempdir("kubectl-gitops-helm-deps-")
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use masterminds_semver::{Constraints, Version};
 use serde_json::Value;
@@ -334,13 +334,7 @@ impl Charts {
         pass_credentials: bool,
     ) -> Result<PulledChart, HelmError> {
         let slot_key = format!("{}\n{pass_credentials}", chart.key(chart.wanted()));
-        let slot = Arc::clone(
-            self.slots
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(slot_key)
-                .or_default(),
-        );
+        let slot = crate::source::slot(&self.slots, slot_key);
         slot.get_or_init(|| self.fetch_once(chart, pass_credentials))
             .clone()
     }

@@ -46,13 +46,10 @@ pub(super) fn template(
     label: &str,
     inputs: &HelmInputs,
 ) -> Result<Vec<Object>, RenderError> {
-    let scratch = tempfile::Builder::new()
-        .prefix("kubectl-gitops-helm-")
-        .tempdir()
-        .map_err(|e| RenderError::Io {
-            what: format!("helm chart {label}"),
-            source: e,
-        })?;
+    let scratch = crate::scratch::tempdir("kubectl-gitops-helm-").map_err(|e| RenderError::Io {
+        what: format!("helm chart {label}"),
+        source: e,
+    })?;
     let args = template_args(inputs, &scratch, label)?;
     let yaml = run("helm", &args, chart_dir).map_err(redact_set_values)?;
     Ok(parse_stream(

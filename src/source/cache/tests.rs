@@ -221,6 +221,7 @@ fn without_a_user_cache_each_run_gets_a_private_dir_removed_at_the_end() {
     let run = CacheDir {
         place: None,
         opened: OnceLock::new(),
+        swept: Mutex::default(),
     };
     let dir = run.path().unwrap().to_path_buf();
     assert_eq!(
@@ -231,6 +232,7 @@ fn without_a_user_cache_each_run_gets_a_private_dir_removed_at_the_end() {
     let other = CacheDir {
         place: None,
         opened: OnceLock::new(),
+        swept: Mutex::default(),
     };
     assert_ne!(other.path().unwrap(), dir, "not reused by another run");
     drop(run);

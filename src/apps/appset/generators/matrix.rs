@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use super::{Depth, GenCtx, MAX_PARAM_SETS, child_params, deep_override, spend, too_many};
+use super::{
+    Depth, GenCtx, MAX_PARAM_SETS, child_list, child_params, deep_override, spend, too_many,
+};
 use crate::apps::appset::error::GenError;
 use crate::apps::appset::params::{Params, go_sprint};
 
@@ -11,16 +13,11 @@ const KIND: &str = "matrix";
 
 /// Parameter sets of a `matrix` generator spec; `depth` is where its children sit.
 pub fn generate(spec: &Value, cx: &GenCtx, depth: Depth) -> Result<Vec<Params>, GenError> {
-    let children = spec
-        .get("generators")
-        .and_then(Value::as_array)
-        .ok_or_else(|| GenError::invalid(KIND, "generators must be a list"))?;
-    if children.len() < 2 {
-        return Err(GenError::invalid(
-            KIND,
-            "found less than two generators, Matrix support only two",
-        ));
-    }
+    let children = child_list(
+        spec,
+        KIND,
+        "found less than two generators, Matrix support only two",
+    )?;
     if children.len() > 2 {
         return Err(GenError::invalid(
             KIND,

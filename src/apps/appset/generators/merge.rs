@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::{Depth, GenCtx, child_params, deep_override};
+use super::{Depth, GenCtx, child_list, child_params, deep_override};
 use crate::apps::appset::error::GenError;
 use crate::apps::appset::params::{Params, go_sprint};
 
@@ -13,16 +13,11 @@ const KIND: &str = "merge";
 
 /// Parameter sets of a `merge` generator spec; `depth` is where its children sit.
 pub fn generate(spec: &Value, cx: &GenCtx, depth: Depth) -> Result<Vec<Params>, GenError> {
-    let children = spec
-        .get("generators")
-        .and_then(Value::as_array)
-        .ok_or_else(|| GenError::invalid(KIND, "generators must be a list"))?;
-    if children.len() < 2 {
-        return Err(GenError::invalid(
-            KIND,
-            "found less than two generators, Merge requires two or more",
-        ));
-    }
+    let children = child_list(
+        spec,
+        KIND,
+        "found less than two generators, Merge requires two or more",
+    )?;
     let merge_keys: Vec<String> = match spec.get("mergeKeys") {
         Some(Value::Array(keys)) => keys
             .iter()

@@ -330,6 +330,23 @@ pub fn str_field<'a>(spec: &'a Value, field: &str, kind: &str) -> Result<&'a str
     }
 }
 
+/// The child generators of a matrix or merge generator: a list of at least two, else the
+/// generator's error (`too_few` in Argo CD's words).
+pub(super) fn child_list<'a>(
+    spec: &'a Value,
+    kind: &'static str,
+    too_few: &'static str,
+) -> Result<&'a [Value], GenError> {
+    let children = spec
+        .get("generators")
+        .and_then(Value::as_array)
+        .ok_or_else(|| GenError::invalid(kind, "generators must be a list"))?;
+    if children.len() < 2 {
+        return Err(GenError::invalid(kind, too_few));
+    }
+    Ok(children)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
