@@ -1061,13 +1061,14 @@ fn accept(
 ) -> Vec<Accepted> {
     let mut out = Vec::new();
     for p in level {
-        let app: Application = match serde_json::from_value(p.object.body.clone()) {
+        let app = match Application::from_manifest(&p.object.body) {
             Ok(app) => app,
             Err(e) => {
+                // The name was checked when the manifest became an object.
                 errors.push(TreeError::InvalidManifest {
                     location: p.location.clone(),
                     kind: "Application",
-                    message: e.to_string(),
+                    message: format!("app {:?}: {e}", p.object.name),
                 });
                 continue;
             }

@@ -19,6 +19,7 @@ mod example;
 mod kubeconfig;
 mod partial_clone;
 mod plugin;
+mod real_repos;
 mod scope;
 mod security;
 mod source_security;
