@@ -44,10 +44,16 @@ pub struct TreeFacts {
     pub scopes: Scopes,
     /// The namespace for objects and apps that name none.
     pub namespace: String,
-    /// Clusters for the ApplicationSet cluster generator.
+    /// The kubeconfig's clusters: the current context's first (Argo CD's in-cluster, no
+    /// labels), then one per other server.
     pub clusters: Vec<ClusterInfo>,
+    /// Argo CD's cluster secrets (from `--clusters FILE` or the cluster's Argo CD namespace),
+    /// for the cluster generator; None: the kubeconfig's clusters stand for them.
+    pub argocd_clusters: Option<Vec<ClusterInfo>>,
     /// The current context's cluster as Helm charts see it, when it answered.
     pub capabilities: Option<Capabilities>,
+    /// What gathering the facts noticed, for the tree's warnings.
+    pub warnings: Vec<String>,
 }
 
 impl Default for TreeFacts {
@@ -58,10 +64,37 @@ impl Default for TreeFacts {
             clusters: vec![ClusterInfo {
                 name: "in-cluster".into(),
                 server: "https://kubernetes.default.svc".into(),
-                labels: Default::default(),
+                ..Default::default()
             }],
+            argocd_clusters: None,
             capabilities: None,
+            warnings: Vec::new(),
         }
+    }
+}
+
+impl TreeFacts {
+    /// The clusters the ApplicationSet cluster generator sees: Argo CD's cluster secrets when
+    /// known, else the kubeconfig's clusters, each but the local one labelled as a cluster
+    /// secret is (`argocd.argoproj.io/secret-type: cluster`), so selectors on that label match.
+    pub fn generator_clusters(&self) -> Vec<ClusterInfo> {
+        if let Some(secrets) = &self.argocd_clusters {
+            return secrets.clone();
+        }
+        self.clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut c = c.clone();
+                if i > 0 || !c.is_implicit_local() {
+                    c.labels.insert(
+                        super::appset::SECRET_TYPE_LABEL.into(),
+                        super::appset::SECRET_TYPE_CLUSTER.into(),
+                    );
+                }
+                c
+            })
+            .collect()
     }
 }
 
@@ -251,6 +284,7 @@ pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError>
         scopes: facts.scopes.clone(),
         fallback_namespace: Some(facts.namespace.clone()),
         clusters: facts.clusters.clone(),
+        generator_clusters: facts.generator_clusters(),
         charts: &charts,
         helm_deps: &helm_deps,
         offline: args.offline,
@@ -258,7 +292,8 @@ pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError>
         other_capabilities,
         kustomize_build_options,
     };
-    let tree = resolver.resolve(&root);
+    let mut tree = resolver.resolve(&root);
+    tree.warnings.splice(0..0, facts.warnings.iter().cloned());
     let mut remotes: Vec<String> = repo
         .remote_urls()
         .iter()

@@ -165,6 +165,8 @@ pub struct AppTree {
     pub apps: Vec<AppNode>,
     /// Everything that went wrong; apps not affected are still in `apps`.
     pub errors: Vec<TreeError>,
+    /// What is worth knowing but wrong in nothing (a cluster selector matching no cluster).
+    pub warnings: Vec<String>,
 }
 
 impl AppTree {
@@ -221,8 +223,12 @@ pub struct Resolver<'a> {
     pub scopes: Scopes,
     /// Namespace for namespaced objects when the app's destination names none (`-n`).
     pub fallback_namespace: Option<String>,
-    /// Clusters for the ApplicationSet cluster generator.
+    /// The kubeconfig's clusters: the current context's first (Argo CD's in-cluster), then
+    /// the other contexts' (their apps see `other_capabilities`).
     pub clusters: Vec<ClusterInfo>,
+    /// Clusters for the ApplicationSet cluster generator: Argo CD's cluster secrets, or the
+    /// kubeconfig's clusters standing for them.
+    pub generator_clusters: Vec<ClusterInfo>,
     /// Charts from chart repositories, pulled once and cached.
     pub charts: &'a Charts,
     /// Chart dependencies built by `helm dependency build`, cached.
@@ -363,7 +369,7 @@ impl Resolver<'_> {
         let mut defined: HashMap<String, Location> = HashMap::new();
         let mut parents: HashMap<String, Option<String>> = HashMap::new();
         while !level.is_empty() {
-            let expanded = self.expand_appsets(level, &views, &mut tree.errors);
+            let expanded = self.expand_appsets(level, &views, &mut tree);
             let accepted = accept(expanded, &mut defined, &mut parents, &mut tree.errors);
             let rendered = parallel_map(&accepted, |a| self.render_app(&a.app, &views, build));
             let mut next = Vec::new();
@@ -447,7 +453,7 @@ impl Resolver<'_> {
         &self,
         level: Vec<Pending>,
         views: &ViewCache,
-        errors: &mut Vec<TreeError>,
+        tree: &mut AppTree,
     ) -> Vec<Pending> {
         let mut out = Vec::with_capacity(level.len());
         for p in level {
@@ -461,21 +467,30 @@ impl Resolver<'_> {
             };
             let ctx = ExpandContext {
                 git: &git,
-                clusters: &self.clusters,
+                clusters: &self.generator_clusters,
             };
-            match appset::expand(&p.object.body, &ctx) {
-                Ok(apps) => {
+            match appset::expand_with_warnings(&p.object.body, &ctx) {
+                Ok((apps, warnings)) => {
+                    for w in warnings {
+                        tree.warnings.push(format!(
+                            "ApplicationSet {:?} ({}): {w}",
+                            p.object.name, p.location
+                        ));
+                    }
                     for (i, body) in apps.into_iter().enumerate() {
                         let origin = p.object.origin.clone();
                         match Object::from_value(body, origin) {
+                            // A generated app has its own wave (its template's annotation), as
+                            // the Applications the ApplicationSet controller creates do; the
+                            // ApplicationSet's wave only orders the ApplicationSet itself.
                             Ok(object) => out.push(Pending {
-                                wave: p.wave,
+                                wave: object.wave(),
                                 object,
                                 location: p.location.clone(),
                                 parent: p.parent.clone(),
                                 generated_by: Some(p.object.name.clone()),
                             }),
-                            Err(e) => errors.push(TreeError::AppSet {
+                            Err(e) => tree.errors.push(TreeError::AppSet {
                                 appset: p.object.name.clone(),
                                 location: p.location.clone(),
                                 message: format!("generated application {}: {e}", i + 1),
@@ -483,7 +498,7 @@ impl Resolver<'_> {
                         }
                     }
                 }
-                Err(e) => errors.push(TreeError::AppSet {
+                Err(e) => tree.errors.push(TreeError::AppSet {
                     appset: p.object.name.clone(),
                     location: p.location.clone(),
                     message: e.to_string(),

@@ -152,6 +152,14 @@ pub struct TreeArgs {
     /// (e.g. "--enable-helm"); without it, the value of an argocd-cm ConfigMap in the tree.
     #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
     pub kustomize_build_options: Option<String>,
+    /// Argo CD cluster secrets for the ApplicationSet cluster generator: a YAML file of Secret
+    /// manifests labelled argocd.argoproj.io/secret-type=cluster (their config is never read).
+    /// Default: the secrets in the cluster's Argo CD namespace, else the kubeconfig's contexts.
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    /// The namespace of Argo CD (its cluster secrets) in the current context's cluster.
+    #[arg(long, value_name = "NAME", default_value = crate::plan::argocd_clusters::DEFAULT_ARGOCD_NAMESPACE)]
+    pub argocd_namespace: String,
 }
 
 /// Arguments of `tree`.

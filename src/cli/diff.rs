@@ -6,17 +6,19 @@ use serde_json::{Value, json};
 
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
 use super::escape::{code_span, fenced, terminal, terminal_line};
-use super::resolve::{connect_and_learn, resolve, resolve_at, use_color};
+use super::resolve::{
+    connect_and_learn, gather_facts, resolve, resolve_at, session_clusters, use_color,
+};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
 use crate::diff::{AppDiff, AppStatus, Change, DiffReport, ObjectChange, diff_revisions, report};
-use crate::plan::{self, Clusters, PlanRequest};
+use crate::plan::{self, PlanRequest};
 
 pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> {
     let target = global.target();
     let report = match (&args.from, &args.to) {
         (Some(from), Some(to)) => {
-            let facts = crate::plan::facts::gather(&target);
+            let facts = gather_facts(global, &args.tree)?;
             let old = resolve_at(&args.tree, &facts, from)?;
             let new = resolve_at(&args.tree, &facts, to)?;
             for name in &args.apps {
@@ -30,10 +32,10 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
             let rt = runtime()?;
             rt.block_on(async {
                 // One discovery serves both namespace defaulting and the diff.
-                let (conn, catalog, facts) = connect_and_learn(&target).await?;
+                let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
                 let resolved = resolve(&args.tree, &facts)?;
                 check_apps(&resolved.tree, &args.apps)?;
-                let mut clusters = Clusters::from_session(&target, conn, catalog);
+                let mut clusters = session_clusters(&target, conn, catalog, &facts);
                 let plan = plan::build(
                     &mut clusters,
                     PlanRequest {

@@ -4,7 +4,7 @@ use colored::Colorize;
 
 use super::args::{GlobalArgs, HistoryArgs, OutputFormat};
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{connect_and_learn, resolve, use_color};
+use super::resolve::{connect_and_learn, resolve, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_OK, runtime};
 use crate::apps::AppNode;
@@ -18,7 +18,7 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
         let mut tree_args = args.tree.clone();
         tree_args.revision.get_or_insert_with(|| "HEAD".into());
         let loaded = resolve(&tree_args, &facts)?;
@@ -68,7 +68,7 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
             .into_iter()
             .map(|c| c.sha.to_string())
             .collect();
-        let mut clusters = Clusters::from_session(&target, conn, catalog);
+        let mut clusters = session_clusters(&target, conn, catalog, &facts);
         let (_, rec) = app_record(
             &mut clusters,
             app,

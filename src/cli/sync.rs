@@ -8,7 +8,7 @@ use serde_json::json;
 use super::args::{GlobalArgs, OutputFormat, SyncArgs, SyncFlags};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{connect_and_learn, resolve, use_color};
+use super::resolve::{connect_and_learn, resolve, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
@@ -19,7 +19,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = connect_and_learn(&target).await?;
+        let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
         // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
         let mut tree_args = args.tree.clone();
         let named_revision = tree_args.revision.is_some();
@@ -29,7 +29,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
         if !named_revision {
             refuse_uncommitted(&args.tree, &facts, &resolved)?;
         }
-        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+        let mut clusters = session_clusters(&target, conn.clone(), catalog, &facts);
         let request = |force| PlanRequest {
             tree: &resolved.tree,
             select: &args.apps,

@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use super::CliError;
 use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
 use super::escape::terminal_line;
-use super::resolve::{report_tree_errors, resolve, use_color};
+use super::resolve::{gather_facts, report_tree_errors, resolve, use_color};
 use super::table::Columns;
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
 pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target()))?;
+    let resolved = resolve(&args.tree, &gather_facts(global, &args.tree)?)?;
     let tree = &resolved.tree;
     match args.output {
         OutputFormat::Json => println!("{}", super::escape::json_pretty(&to_json(tree))?),

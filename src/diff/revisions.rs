@@ -21,6 +21,9 @@ pub fn diff_revisions(old: &AppTree, new: &AppTree, only: &[String]) -> DiffRepo
     for e in &new.errors {
         report.errors.push(format!("in the new revision: {e}"));
     }
+    for w in &new.warnings {
+        report.warnings.push(format!("in the new revision: {w}"));
+    }
     for app in new.apps.iter().filter(|a| wanted(&a.name)) {
         let before = old.get(&app.name);
         let mut diff = compare_apps(before, Some(app));

@@ -465,6 +465,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             .filter(|e| !matches!(e, crate::apps::TreeError::Render { .. }))
             .map(ToString::to_string)
             .collect(),
+        warnings: req.tree.warnings.clone(),
         ..Default::default()
     };
     let nodes = selected(req.tree, req.select);

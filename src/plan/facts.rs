@@ -89,7 +89,7 @@ pub fn from_kubeconfig(target: &KubeTarget) -> TreeFacts {
             facts.clusters.push(ClusterInfo {
                 name: ctx.name.clone(),
                 server,
-                labels: Default::default(),
+                ..Default::default()
             });
         }
     }

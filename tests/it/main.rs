@@ -11,6 +11,7 @@ mod oci_registry;
 
 mod appset;
 mod bad_input;
+mod cluster_generator;
 mod control_plane;
 mod day2;
 mod diff;
