@@ -10,11 +10,12 @@ use serde_json::Value;
 
 use super::application::{Application, ApplicationSource, SourceType};
 use super::appset::{self, ClusterInfo, ExpandContext, GitFiles};
+use super::roots::Root;
 use crate::render::{
     BuildEnv, BuildOptions, Capabilities, ChartRef, Charts, DependencyCache, DirectoryOptions,
     DiskRoot, HelmError, HelmInputs, KustomizeRun, Object, OptionsOrigin, RenderError, Scopes,
     ValueFiles, ValueRoot, apply_kustomize_options, kustomize_writes, normalize_kube_version,
-    parse_objects, render_directory, render_helm, render_kustomize,
+    render_directory, render_helm, render_kustomize,
 };
 use crate::source::{
     EntryKind, Repo, RepoOrigin, RepoPath, RepoResolver, RepoView, ResolvedRepo, Snapshot,
@@ -36,6 +37,10 @@ pub struct Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A root file outside any repository has no repository nor revision.
+        if self.repo.is_empty() {
+            return write!(f, "{} (document {})", self.file, self.doc);
+        }
         write!(
             f,
             "{} at {}: {} (document {})",
@@ -209,8 +214,9 @@ impl AppTree {
 
 /// How to resolve a tree.
 pub struct Resolver<'a> {
-    /// The repository the root is in.
-    pub local: &'a Repo,
+    /// The repository the root is in (for a root file outside any repository, the current
+    /// directory's, if any).
+    pub local: Option<&'a Repo>,
     /// The state of the local repo to read (work tree, or a commit).
     pub snapshot: Snapshot,
     /// Follow each app's `targetRevision` even for the local repo.
@@ -267,8 +273,8 @@ struct Rendered {
 }
 
 impl Resolver<'_> {
-    /// Resolves the tree under `root` (a file or folder of Application/ApplicationSet manifests).
-    pub fn resolve(&self, root: &RepoPath) -> AppTree {
+    /// Resolves the tree under `root` (see [`Root`] for the forms it takes).
+    pub fn resolve(&self, root: &Root) -> AppTree {
         if let Some(options) = &self.kustomize_build_options {
             return self.resolve_with(root, options);
         }
@@ -314,20 +320,23 @@ impl Resolver<'_> {
         }
     }
 
-    fn resolve_with(&self, root: &RepoPath, build: &BuildOptions) -> AppTree {
+    fn resolve_with(&self, root: &Root, build: &BuildOptions) -> AppTree {
         let mut tree = AppTree::default();
         let views = ViewCache::default();
-        let root_view = match views.get(self.local, self.snapshot) {
-            Ok(v) => v,
-            Err(e) => {
-                tree.errors.push(TreeError::Root {
-                    root: root.to_string(),
-                    message: e.to_string(),
-                });
-                return tree;
-            }
+        let root_view = match (root, self.local) {
+            (Root::Repo(_), Some(repo)) => match views.get(repo, self.snapshot) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    tree.errors.push(TreeError::Root {
+                        root: root.to_string(),
+                        message: e.to_string(),
+                    });
+                    return tree;
+                }
+            },
+            _ => None,
         };
-        let top = match self.read_root(&root_view, root) {
+        let top = match self.read_root_objects(root, root_view.as_ref(), build) {
             Ok(objects) => objects,
             Err(message) => {
                 tree.errors.push(TreeError::Root {
@@ -337,33 +346,33 @@ impl Resolver<'_> {
                 return tree;
             }
         };
-        let repo_label = self.local.path().display().to_string();
+        if !top.others.is_empty() {
+            tree.warnings.push(format!(
+                "ROOT {root} also holds {}: with no root Application, nothing deploys them (to deploy them too, make ROOT an Application whose source is {root})",
+                super::roots::summary(&top.others)
+            ));
+        }
+        let (repo_label, revision) = match (root, self.local) {
+            (Root::Repo(_), Some(repo)) => {
+                (repo.path().display().to_string(), self.snapshot.to_string())
+            }
+            _ => (String::new(), String::new()),
+        };
         let mut level: Vec<Pending> = Vec::new();
-        for object in top {
+        for object in top.apps {
             let location = Location {
                 repo: repo_label.clone(),
-                revision: self.snapshot.to_string(),
+                revision: revision.clone(),
                 file: object.origin.file.clone(),
                 doc: object.origin.doc,
             };
-            if object.is_application() || object.is_application_set() {
-                level.push(Pending {
-                    wave: object.wave(),
-                    object,
-                    location,
-                    parent: None,
-                    generated_by: None,
-                });
-            } else {
-                tree.errors.push(TreeError::InvalidManifest {
-                    location,
-                    kind: "Application",
-                    message: format!(
-                        "the root holds a {}; expected Application or ApplicationSet manifests",
-                        object.display_name()
-                    ),
-                });
-            }
+            level.push(Pending {
+                wave: object.wave(),
+                object,
+                location,
+                parent: None,
+                generated_by: None,
+            });
         }
 
         let mut defined: HashMap<String, Location> = HashMap::new();
@@ -433,19 +442,6 @@ impl Resolver<'_> {
             a.children = children.remove(&a.name).unwrap_or_default();
         }
         tree
-    }
-
-    fn read_root(&self, view: &RepoView, root: &RepoPath) -> Result<Vec<Object>, String> {
-        match view.kind(root).map_err(|e| e.to_string())? {
-            None => Err(format!("does not exist in {}", self.snapshot)),
-            Some(EntryKind::Dir) => render_directory(view, root, &DirectoryOptions::default())
-                .map_err(|e| e.to_string()),
-            Some(_) => {
-                let text = view.read_to_string(root).map_err(|e| e.to_string())?;
-                let json = root.extension() == Some("json");
-                parse_objects(root.as_str(), &text, json).map_err(|e| e.to_string())
-            }
-        }
     }
 
     /// Replaces every ApplicationSet of a level by the Applications it generates.
@@ -680,6 +676,31 @@ impl Resolver<'_> {
             .resolve_revision(resolved, rev)
             .map(Snapshot::Commit)
             .map_err(|e| e.to_string())
+    }
+
+    /// The local repository's URL as a root's source names it: its first remote, else its
+    /// path.
+    pub(crate) fn root_repo_url(&self) -> String {
+        match self.local {
+            Some(repo) => repo
+                .remote_urls()
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| repo.path().display().to_string()),
+            None => String::new(),
+        }
+    }
+
+    /// Renders a root folder as the source of a root Application (a chart, a kustomization).
+    pub(crate) fn render_root_source(
+        &self,
+        app: &Application,
+        source: &ApplicationSource,
+        view: &RepoView,
+        namespace: &str,
+        build: &BuildOptions,
+    ) -> Result<(SourceType, Vec<Object>), RenderError> {
+        self.render_source(app, source, view, &HashMap::new(), Some(namespace), build)
     }
 
     fn render_source(

@@ -29,11 +29,15 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
                 tree_args.revision.as_deref().unwrap_or("HEAD")
             ))
         })?;
+        // A root file outside any repository (and no repository here) has no Git log.
+        let repo = loaded.repo.as_ref().ok_or_else(|| {
+            CliError("history reads the Git log of a repository; ROOT is a file outside any".into())
+        })?;
         // The paths that change what the app renders: its sources in this repository, and its
         // Application manifest (its spec is part of what it renders).
         let mut paths: Vec<RepoPath> = Vec::new();
         let local = crate::source::normalize_repo_url;
-        let remotes: Vec<String> = loaded.repo.remote_urls().iter().map(|u| local(u)).collect();
+        let remotes: Vec<String> = repo.remote_urls().iter().map(|u| local(u)).collect();
         for s in &app.sources {
             let ours = remotes.iter().any(|r| *r == local(&s.repo_url));
             if ours && let Ok(p) = RepoPath::new(s.path.trim_start_matches('/')) {
@@ -61,9 +65,8 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
         let tip = loaded
             .revision
             .ok_or_else(|| CliError("history reads a commit, not the work tree".into()))?;
-        let commits = loaded.repo.log(tip, &paths, args.limit)?;
-        let line: Vec<String> = loaded
-            .repo
+        let commits = repo.log(tip, &paths, args.limit)?;
+        let line: Vec<String> = repo
             .log(tip, &[], 5000)?
             .into_iter()
             .map(|c| c.sha.to_string())

@@ -46,7 +46,12 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
         })?;
         let revision = match (&args.to, args.steps) {
             (Some(to), _) => {
-                let sha = head.repo.resolve(to)?.to_string();
+                let repo = head.repo.as_ref().ok_or_else(|| {
+                    CliError(format!(
+                        "--to {to} names a commit; ROOT is a file outside any repository"
+                    ))
+                })?;
+                let sha = repo.resolve(to)?.to_string();
                 if !deployed.contains(&sha) {
                     return Err(CliError(format!(
                         "app {:?} was never deployed at {to} ({}); see `kubectl gitops history --app {}`",

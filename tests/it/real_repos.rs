@@ -96,3 +96,153 @@ fn nulls_read_as_empty_values_and_bad_fields_are_named() {
     );
     assert!(out.stdout.contains("web"), "{out:#?}");
 }
+
+/// argocd-example-apps' `apps/`: a Helm chart whose templates are the child Applications.
+fn chart_of_apps(repo: &GitRepo, dir: &str) {
+    repo.write(
+        &format!("{dir}/Chart.yaml"),
+        "apiVersion: v2\nname: applications\nversion: 0.1.0\n",
+    )
+    .write(
+        &format!("{dir}/values.yaml"),
+        &format!(
+            "spec:\n  destination:\n    server: https://kubernetes.default.svc\n  source:\n    repoURL: {URL}\n    targetRevision: HEAD\napplications:\n- name: guestbook\n  path: guestbook\n- name: blog\n  path: blog\n"
+        ),
+    )
+    .write(
+        &format!("{dir}/templates/applications.yaml"),
+        "{{- range .Values.applications }}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {{ .name }}\n  namespace: {{ $.Release.Namespace }}\n  annotations:\n    release: {{ $.Release.Name }}\n  finalizers:\n  - resources-finalizer.argocd.argoproj.io\nspec:\n  project: default\n  destination:\n    namespace: {{ .name }}-{{ $.Release.Name }}-{{ $.Release.Namespace }}\n    server: {{ $.Values.spec.destination.server }}\n  source:\n    repoURL: {{ $.Values.spec.source.repoURL }}\n    targetRevision: {{ $.Values.spec.source.targetRevision }}\n    path: {{ .path }}\n{{- end }}\n",
+    )
+    .write("guestbook/cm.yaml", &configmap("guestbook", "g"))
+    .write("blog/cm.yaml", &configmap("blog", "b"));
+}
+
+#[test]
+fn a_helm_chart_of_applications_is_a_root_and_found_without_root() {
+    let repo = GitRepo::new();
+    repo.git(&["remote", "add", "origin", URL]);
+    chart_of_apps(&repo, "apps");
+    // `bootstrap/` comes first among the conventional roots, but holds no Application: the
+    // search passes over it.
+    repo.write(
+        "bootstrap/ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: argocd}\n",
+    );
+    repo.commit("chart of apps");
+    for args in [
+        &["tree", "-o", "json"][..],
+        &["tree", "-o", "json", "apps"][..],
+    ] {
+        let out = gitops_offline(repo.path(), args).success().no_panic();
+        let tree = json(&out);
+        assert_eq!(app_names(&tree), ["guestbook", "blog"], "{out:#?}");
+        assert_eq!(objects_of(&tree, "blog"), Some(1), "{out:#?}");
+        // Rendered as `argocd app create apps --path apps --dest-namespace argocd` would:
+        // release `apps`, namespace `argocd`.
+        assert_eq!(
+            tree["apps"][0]["destination"]["namespace"],
+            "guestbook-apps-argocd"
+        );
+        assert_eq!(tree["apps"][0]["definedAt"]["file"], "helm template apps");
+    }
+    let out = gitops_offline(repo.path(), &["tree", "apps", "--revision", "HEAD"]).success();
+    assert!(out.stdout.contains("guestbook"), "{out:#?}");
+
+    // The conventional search says what it passed over when nothing holds Applications.
+    std::fs::remove_dir_all(repo.path().join("apps")).unwrap();
+    let out = gitops_offline(repo.path(), &["tree"]).code(2).no_panic();
+    assert!(
+        out.stderr.contains("none of the conventional roots")
+            && out
+                .stderr
+                .contains("bootstrap: holds no Application or ApplicationSet (only 1 Namespace)"),
+        "{out:#?}"
+    );
+}
+
+#[test]
+fn a_kustomization_of_applications_is_a_root() {
+    let repo = GitRepo::new();
+    repo.git(&["remote", "add", "origin", URL]);
+    repo.write(
+        "bootstrap/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\ncommonAnnotations:\n  team: platform\nresources:\n- guestbook.yaml\n- blog.yaml\n- project.yaml\n",
+    )
+    .write("bootstrap/guestbook.yaml", &app("guestbook", URL, "guestbook", "guestbook"))
+    .write("bootstrap/blog.yaml", &app("blog", URL, "blog", "blog"))
+    .write(
+        "bootstrap/project.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: platform}\nspec: {}\n",
+    )
+    .write("guestbook/cm.yaml", &configmap("guestbook", "g"))
+    .write("blog/cm.yaml", &configmap("blog", "b"));
+    repo.commit("kustomization root");
+    let out = gitops_offline(repo.path(), &["tree", "-o", "json", "bootstrap"])
+        .success()
+        .no_panic();
+    let tree = json(&out);
+    assert_eq!(app_names(&tree), ["blog", "guestbook"], "{out:#?}");
+    assert_eq!(objects_of(&tree, "guestbook"), Some(1));
+    // What else the root holds is deployed by nothing: said, not an error.
+    assert!(
+        out.stderr
+            .contains("warning: ROOT bootstrap also holds 1 AppProject"),
+        "{out:#?}"
+    );
+    // The default search finds it too.
+    let out = gitops_offline(repo.path(), &["tree", "-o", "json"]).success();
+    assert_eq!(app_names(&json(&out)), ["blog", "guestbook"], "{out:#?}");
+
+    // A ROOT that yields no Application is an error, not an empty tree.
+    let out = gitops_offline(repo.path(), &["tree", "guestbook"])
+        .code(2)
+        .no_panic();
+    assert!(
+        out.stderr
+            .contains("root guestbook: holds no Application or ApplicationSet (only 1 ConfigMap)"),
+        "{out:#?}"
+    );
+}
+
+#[test]
+fn an_application_file_outside_any_repository_is_a_root() {
+    let repo = GitRepo::new();
+    repo.git(&["remote", "add", "origin", URL]);
+    repo.write("apps/one.yaml", &app("one", URL, "one", "one"))
+        .write("one/cm.yaml", &configmap("one", "1"));
+    repo.commit("apps");
+    // What `argocd app create root --repo URL --path apps ... -o yaml` (or Terraform) writes.
+    let outside = crate::harness::tempdir();
+    let root_file = outside.path().join("root-app.yaml");
+    std::fs::write(&root_file, app("root", URL, "apps", "argocd")).unwrap();
+    let root_arg = root_file.to_str().unwrap();
+
+    // From the repository's directory: its repoURL is this repository.
+    let out = gitops_offline(repo.path(), &["tree", "-o", "json", root_arg])
+        .success()
+        .no_panic();
+    let tree = json(&out);
+    assert_eq!(app_names(&tree), ["root", "one"], "{out:#?}");
+    assert_eq!(tree["apps"][0]["definedAt"]["file"], root_arg);
+    assert_eq!(objects_of(&tree, "one"), Some(1));
+
+    // From anywhere else, with --repo-map.
+    let map = format!("{URL}={}", repo.path().display());
+    let out = gitops_offline(
+        outside.path(),
+        &["tree", "-o", "json", "root-app.yaml", "--repo-map", &map],
+    )
+    .success()
+    .no_panic();
+    assert_eq!(app_names(&json(&out)), ["root", "one"], "{out:#?}");
+
+    // A folder outside any repository is still refused.
+    let out = gitops_offline(outside.path(), &["tree", "."])
+        .code(2)
+        .no_panic();
+    assert!(
+        out.stderr
+            .contains("a ROOT folder must be inside a Git repository"),
+        "{out:#?}"
+    );
+}
