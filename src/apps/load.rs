@@ -34,6 +34,8 @@ pub struct TreeSpec {
     pub plain_http_registry: Vec<String>,
     /// Options for every `kustomize build`.
     pub kustomize_build_options: Option<String>,
+    /// How objects are tied to their app; None: what the tree's own argocd-cm says.
+    pub tracking: Option<crate::plan::tracking::TrackingMethod>,
 }
 
 /// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs
@@ -309,6 +311,9 @@ pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError>
         Located::File { path, text, .. } => Root::File { path, text },
     };
     let mut tree = resolver.resolve(&root);
+    if let Some(m) = args.tracking {
+        tree.tracking = m;
+    }
     let mut facts_warnings = facts.warnings.clone();
     facts_warnings.extend(warnings);
     tree.warnings.splice(0..0, facts_warnings);

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::application::{Application, ApplicationSource, SourceType};
 use super::appset::{self, ClusterInfo, ExpandContext, GitFiles};
 use super::roots::Root;
+use crate::plan::tracking::TrackingMethod;
 use crate::render::{
     BuildEnv, BuildOptions, Capabilities, ChartRef, Charts, DependencyCache, DirectoryOptions,
     DiskRoot, HelmError, HelmInputs, KustomizeRun, Object, OptionsOrigin, RenderError, Scopes,
@@ -172,6 +173,9 @@ pub struct AppTree {
     pub errors: Vec<TreeError>,
     /// What is worth knowing but wrong in nothing (a cluster selector matching no cluster).
     pub warnings: Vec<String>,
+    /// How objects are tied to their app: the tree's own argocd-cm
+    /// `application.resourceTrackingMethod`, else Argo CD's default (commands may override).
+    pub tracking: TrackingMethod,
 }
 
 impl AppTree {
@@ -275,6 +279,15 @@ struct Rendered {
 impl Resolver<'_> {
     /// Resolves the tree under `root` (see [`Root`] for the forms it takes).
     pub fn resolve(&self, root: &Root) -> AppTree {
+        let mut tree = self.resolve_rendered(root);
+        match tree_tracking_method(&tree) {
+            Ok(m) => tree.tracking = m,
+            Err(e) => tree.errors.push(*e),
+        }
+        tree
+    }
+
+    fn resolve_rendered(&self, root: &Root) -> AppTree {
         if let Some(options) = &self.kustomize_build_options {
             return self.resolve_with(root, options);
         }
@@ -1052,13 +1065,40 @@ fn ref_roots<'a>(
 /// `kustomize.buildOptions` of the `argocd-cm` ConfigMaps the tree deploys, with where the
 /// first one is; an error when several disagree.
 fn tree_build_options(tree: &AppTree) -> Result<Option<(String, Location)>, Box<TreeError>> {
+    argocd_cm_setting(tree, "kustomize.buildOptions", "--kustomize-build-options")
+}
+
+/// Argo CD's `application.resourceTrackingMethod` from the tree's own `argocd-cm`, else its
+/// default (the annotation).
+fn tree_tracking_method(tree: &AppTree) -> Result<TrackingMethod, Box<TreeError>> {
+    match argocd_cm_setting(tree, "application.resourceTrackingMethod", "--tracking-method")? {
+        None => Ok(TrackingMethod::default()),
+        Some((v, _)) if v.trim().is_empty() => Ok(TrackingMethod::default()),
+        Some((v, location)) => TrackingMethod::parse(&v).ok_or_else(|| {
+            Box::new(TreeError::Settings {
+                location,
+                message: format!(
+                    "application.resourceTrackingMethod {v:?} is none of annotation, label, annotation+label (pass --tracking-method to choose)"
+                ),
+            })
+        }),
+    }
+}
+
+/// A key of the `argocd-cm` ConfigMaps the tree deploys, with where the first one is; an
+/// error (naming the flag that overrides it) when several disagree.
+fn argocd_cm_setting(
+    tree: &AppTree,
+    key: &str,
+    flag: &str,
+) -> Result<Option<(String, Location)>, Box<TreeError>> {
     let mut found: Option<(String, Location)> = None;
     for app in &tree.apps {
         for o in &app.objects {
             if o.kind != "ConfigMap" || o.group() != "" || o.name != "argocd-cm" {
                 continue;
             }
-            let Some(value) = o.body.pointer("/data/kustomize.buildOptions") else {
+            let Some(value) = o.body.get("data").and_then(|d| d.get(key)) else {
                 continue;
             };
             let value = value.as_str().unwrap_or_default().to_string();
@@ -1076,7 +1116,7 @@ fn tree_build_options(tree: &AppTree) -> Result<Option<(String, Location)>, Box<
                     return Err(Box::new(TreeError::Settings {
                         location,
                         message: format!(
-                            "kustomize.buildOptions {value:?} differs from {v:?} at {first}; pass --kustomize-build-options"
+                            "{key} {value:?} differs from {v:?} at {first}; pass {flag}"
                         ),
                     }));
                 }

@@ -160,6 +160,11 @@ pub struct TreeArgs {
     /// The namespace of Argo CD (its cluster secrets) in the current context's cluster.
     #[arg(long, value_name = "NAME", default_value = crate::plan::argocd_clusters::DEFAULT_ARGOCD_NAMESPACE)]
     pub argocd_namespace: String,
+    /// How objects are tied to their app (Argo CD's application.resourceTrackingMethod): what
+    /// sync stamps, and what diff and sync recognise as the app's to prune. Default: the tree's
+    /// own argocd-cm, else annotation.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub tracking_method: Option<TrackingArg>,
 }
 
 /// Arguments of `tree`.
@@ -211,6 +216,28 @@ pub enum DiffFormat {
     Json,
     /// Markdown, for a pull-request comment.
     Markdown,
+}
+
+/// How objects are tied to their app (Argo CD's `application.resourceTrackingMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrackingArg {
+    /// The argocd.argoproj.io/tracking-id annotation (Argo CD 3.0's default).
+    Annotation,
+    /// The app.kubernetes.io/instance label (Argo CD's default before 3.0).
+    Label,
+    /// Track by the annotation, write the label too.
+    #[value(name = "annotation+label")]
+    AnnotationAndLabel,
+}
+
+impl From<TrackingArg> for crate::plan::tracking::TrackingMethod {
+    fn from(a: TrackingArg) -> Self {
+        match a {
+            TrackingArg::Annotation => Self::Annotation,
+            TrackingArg::Label => Self::Label,
+            TrackingArg::AnnotationAndLabel => Self::AnnotationAndLabel,
+        }
+    }
 }
 
 /// Arguments of `diff`.

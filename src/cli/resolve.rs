@@ -19,6 +19,7 @@ impl From<&TreeArgs> for TreeSpec {
             api_versions: a.api_versions.clone(),
             plain_http_registry: a.plain_http_registry.clone(),
             kustomize_build_options: a.kustomize_build_options.clone(),
+            tracking: a.tracking_method.map(Into::into),
         }
     }
 }

@@ -14,7 +14,7 @@ use super::clusters::{Clusters, Session};
 use super::hooks::{self, HookRole};
 use super::options::{AppOptions, Automation, ResourceOptions, effective};
 use super::order::kind_rank;
-use super::tracking::{stamp, tracked_app, tracking_id};
+use super::tracking::{TrackingMethod, labelled_app};
 use super::{Action, AppPlan, Hook, Plan, Prune, RemovedApp, Step, Target};
 use crate::apps::{AppNode, AppTree};
 use crate::cluster::{
@@ -147,6 +147,7 @@ fn classify(
     plan: &mut AppPlan,
     session: Option<&Session>,
     crds: &HashMap<(String, String), Vec<TreeCrd>>,
+    tracking: TrackingMethod,
 ) {
     let dest_ns = plan.destination_namespace.clone();
     for o in &app.objects {
@@ -200,10 +201,7 @@ fn classify(
         }
         let key = key_of_object(o);
         let mut body = o.body.clone();
-        stamp(
-            &mut body,
-            &tracking_id(&plan.name, &key, dest_ns.as_deref()),
-        );
+        tracking.stamp(&mut body, &plan.name, &key, dest_ns.as_deref());
         match role {
             HookRole::Hook(phases) => plan.hooks.push(Hook {
                 key,
@@ -469,6 +467,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         ..Default::default()
     };
     let nodes = selected(req.tree, req.select);
+    let tracking = req.tree.tracking;
     // CRDs of the whole tree count: the Gateway API CRDs may live in another app.
     let all: Vec<&AppNode> = req.tree.apps.iter().collect();
     let crds = tree_crds(&all);
@@ -531,7 +530,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             }
         }
         if !p.render_failed {
-            classify(node, p, session.as_deref(), &crds);
+            classify(node, p, session.as_deref(), &crds, tracking);
             p.create_namespace = namespace_to_create(node, p);
         }
     }
@@ -697,7 +696,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             step.force = forced;
             let live = live_map.get(&step.key).cloned();
             if let Some(l) = &live
-                && let Some(owner) = tracked_app(l, &step.key)
+                && let Some(owner) = tracking.tracked_app(l, &step.key)
                 && owner != app_name
             {
                 let message = format!(
@@ -750,6 +749,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         };
         let l = &lists[&session.context];
         let mut prunes = Vec::new();
+        let mut label_only = 0;
         for i in &app_lists[i] {
             let Some(Ok(objs)) = results.get(*i) else {
                 continue;
@@ -757,11 +757,17 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             let t = &l.targets[*i];
             for obj in objs {
                 let key = key_of(obj);
-                if desired.contains(&key)
-                    || hooks.contains(&key)
-                    || hooks::is_live_hook(obj)
-                    || tracked_app(obj, &key).as_deref() != Some(app_name.as_str())
-                {
+                if desired.contains(&key) || hooks.contains(&key) || hooks::is_live_hook(obj) {
+                    continue;
+                }
+                if tracking.tracked_app(obj, &key).as_deref() != Some(app_name.as_str()) {
+                    // Left by Argo CD before 3.0 (label tracking): worth a word, not a prune.
+                    if tracking != TrackingMethod::Label
+                        && labelled_app(obj).as_deref() == Some(app_name.as_str())
+                        && crate::plan::tracking::tracked_app(obj, &key).is_none()
+                    {
+                        label_only += 1;
+                    }
                     continue;
                 }
                 let Some(change) = compare_pair(&key, None, Some(obj), &rules) else {
@@ -790,6 +796,15 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
         prunes.sort_by(|a, b| (b.wave, &a.key).cmp(&(a.wave, &b.key)));
         prunes.dedup_by(|a, b| a.key == b.key);
         p.prunes = prunes;
+        if label_only > 0 {
+            p.warnings.push(format!(
+                "{label_only} live object{} no longer in Git carr{} the label {}={app_name} but no tracking annotation (Argo CD's label tracking, its default before 3.0); with --tracking-method label {} pruned",
+                if label_only == 1 { "" } else { "s" },
+                if label_only == 1 { "ies" } else { "y" },
+                crate::plan::tracking::INSTANCE_LABEL,
+                if label_only == 1 { "it is" } else { "they are" },
+            ));
+        }
     }
 
     // Apps that left the tree: their tracked objects, for deletion (cascade) or as orphans.
@@ -806,7 +821,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             for obj in objs {
                 let key = key_of(obj);
                 if hooks::is_live_hook(obj)
-                    || tracked_app(obj, &key).as_deref() != Some(r.app.as_str())
+                    || tracking.tracked_app(obj, &key).as_deref() != Some(r.app.as_str())
                 {
                     continue;
                 }

@@ -26,5 +26,6 @@ mod security;
 mod source_security;
 mod sync;
 mod sync_clusters;
+mod tracking;
 mod tree;
 mod yaml;
