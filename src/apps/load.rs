@@ -36,6 +36,9 @@ pub struct TreeSpec {
     pub kustomize_build_options: Option<String>,
     /// How objects are tied to their app; None: what the tree's own argocd-cm says.
     pub tracking: Option<crate::plan::tracking::TrackingMethod>,
+    /// `--app`: only these apps, their ancestors and their descendants are rendered, and the
+    /// problems of the others are warnings; empty: every app.
+    pub apps: Vec<String>,
 }
 
 /// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs
@@ -300,6 +303,7 @@ pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError>
         capabilities,
         other_capabilities,
         kustomize_build_options,
+        scope: args.apps.clone(),
     };
     let root = match located {
         Located::InRepo {

@@ -252,6 +252,9 @@ pub struct Resolver<'a> {
     pub other_capabilities: Capabilities,
     /// `--kustomize-build-options`; without it, the tree's own `argocd-cm` decides.
     pub kustomize_build_options: Option<BuildOptions>,
+    /// `--app`: render only these apps, their ancestors (to find them) and their descendants;
+    /// empty: every app.
+    pub scope: Vec<String>,
 }
 
 /// A manifest waiting to become an app: an Application or an ApplicationSet.
@@ -390,9 +393,15 @@ impl Resolver<'_> {
 
         let mut defined: HashMap<String, Location> = HashMap::new();
         let mut parents: HashMap<String, Option<String>> = HashMap::new();
+        let mut errors: Vec<Owned> = Vec::new();
+        let mut scope = Scope::new(&self.scope);
         while !level.is_empty() {
-            let expanded = self.expand_appsets(level, &views, &mut tree);
-            let accepted = accept(expanded, &mut defined, &mut parents, &mut tree.errors);
+            let expanded = self.expand_appsets(level, &views, &mut tree, &mut errors);
+            let mut accepted = accept(expanded, &mut defined, &mut parents, &mut errors);
+            // With --app, an app is rendered only when it is selected, below a selected app,
+            // or possibly above one not found yet.
+            scope.meet(&accepted);
+            accepted.retain(|a| scope.renders(&a.app.metadata.name));
             let rendered = parallel_map(&accepted, |a| self.render_app(&a.app, &views, build));
             let mut next = Vec::new();
             for (acc, result) in accepted.into_iter().zip(rendered) {
@@ -431,10 +440,13 @@ impl Resolver<'_> {
                         }
                     }
                     Err(message) => {
-                        tree.errors.push(TreeError::Render {
-                            app: name.clone(),
-                            location: node.defined_at.clone(),
-                            message: message.clone(),
+                        errors.push(Owned {
+                            error: TreeError::Render {
+                                app: name.clone(),
+                                location: node.defined_at.clone(),
+                                message: message.clone(),
+                            },
+                            owner: Owner::App(name.clone()),
                         });
                         node.error = Some(message);
                     }
@@ -443,6 +455,7 @@ impl Resolver<'_> {
             }
             level = next;
         }
+        scope.settle(&mut tree, errors);
         // Children are the accepted apps that name this one as parent (a rejected duplicate or
         // cyclic child is not one), in the order they were found.
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
@@ -463,6 +476,7 @@ impl Resolver<'_> {
         level: Vec<Pending>,
         views: &ViewCache,
         tree: &mut AppTree,
+        errors: &mut Vec<Owned>,
     ) -> Vec<Pending> {
         let mut out = Vec::with_capacity(level.len());
         for p in level {
@@ -499,18 +513,24 @@ impl Resolver<'_> {
                                 parent: p.parent.clone(),
                                 generated_by: Some(p.object.name.clone()),
                             }),
-                            Err(e) => tree.errors.push(TreeError::AppSet {
-                                appset: p.object.name.clone(),
-                                location: p.location.clone(),
-                                message: format!("generated application {}: {e}", i + 1),
+                            Err(e) => errors.push(Owned {
+                                error: TreeError::AppSet {
+                                    appset: p.object.name.clone(),
+                                    location: p.location.clone(),
+                                    message: format!("generated application {}: {e}", i + 1),
+                                },
+                                owner: Owner::Parent(p.parent.clone()),
                             }),
                         }
                     }
                 }
-                Err(e) => tree.errors.push(TreeError::AppSet {
-                    appset: p.object.name.clone(),
-                    location: p.location.clone(),
-                    message: e.to_string(),
+                Err(e) => errors.push(Owned {
+                    error: TreeError::AppSet {
+                        appset: p.object.name.clone(),
+                        location: p.location.clone(),
+                        message: e.to_string(),
+                    },
+                    owner: Owner::Parent(p.parent.clone()),
                 }),
             }
         }
@@ -1133,7 +1153,7 @@ fn accept(
     level: Vec<Pending>,
     defined: &mut HashMap<String, Location>,
     parents: &mut HashMap<String, Option<String>>,
-    errors: &mut Vec<TreeError>,
+    errors: &mut Vec<Owned>,
 ) -> Vec<Accepted> {
     let mut out = Vec::new();
     for p in level {
@@ -1141,10 +1161,13 @@ fn accept(
             Ok(app) => app,
             Err(e) => {
                 // The name was checked when the manifest became an object.
-                errors.push(TreeError::InvalidManifest {
-                    location: p.location.clone(),
-                    kind: "Application",
-                    message: format!("app {:?}: {e}", p.object.name),
+                errors.push(Owned {
+                    error: TreeError::InvalidManifest {
+                        location: p.location.clone(),
+                        kind: "Application",
+                        message: format!("app {:?}: {e}", p.object.name),
+                    },
+                    owner: Owner::Parent(p.parent.clone()),
                 });
                 continue;
             }
@@ -1153,10 +1176,13 @@ fn accept(
         // Argo CD's CRD makes the API server require a subdomain; the name also reaches every
         // output format, so nothing else may pass.
         if let Err(e) = crate::names::subdomain("metadata.name", &name) {
-            errors.push(TreeError::InvalidManifest {
-                location: p.location.clone(),
-                kind: "Application",
-                message: e.to_string(),
+            errors.push(Owned {
+                error: TreeError::InvalidManifest {
+                    location: p.location.clone(),
+                    kind: "Application",
+                    message: e.to_string(),
+                },
+                owner: Owner::Parent(p.parent.clone()),
             });
             continue;
         }
@@ -1175,7 +1201,8 @@ fn accept(
                 ancestor = parents.get(&a).cloned().flatten();
             }
             let (first, second) = (first.clone(), p.location.clone());
-            errors.push(if is_cycle {
+            let owner = Owner::App(name.clone());
+            let error = if is_cycle {
                 TreeError::Cycle {
                     app: name,
                     first,
@@ -1187,7 +1214,8 @@ fn accept(
                     first,
                     second,
                 }
-            });
+            };
+            errors.push(Owned { error, owner });
             continue;
         }
         defined.insert(name.clone(), p.location.clone());
@@ -1195,6 +1223,108 @@ fn accept(
         out.push(Accepted { app, pending: p });
     }
     out
+}
+
+/// A problem of the walk, with whom it concerns, so that with `--app` the problems of apps
+/// outside the selection are warnings.
+struct Owned {
+    error: TreeError,
+    owner: Owner,
+}
+
+/// Whom a problem concerns.
+enum Owner {
+    /// This app (it failed to render, or is defined twice).
+    App(String),
+    /// A manifest (an Application or ApplicationSet) among the children of this app (None:
+    /// of the root).
+    Parent(Option<String>),
+}
+
+/// `--app`: the selected apps, what is below them, and the search for them.
+struct Scope {
+    selected: HashSet<String>,
+    /// Selected apps found so far, and every app below one.
+    inside: HashSet<String>,
+    found: HashSet<String>,
+    /// Every accepted app's parent.
+    parents: HashMap<String, Option<String>>,
+}
+
+impl Scope {
+    fn new(selected: &[String]) -> Scope {
+        Scope {
+            selected: selected.iter().cloned().collect(),
+            inside: HashSet::new(),
+            found: HashSet::new(),
+            parents: HashMap::new(),
+        }
+    }
+
+    fn all_found(&self) -> bool {
+        self.selected.iter().all(|n| self.found.contains(n))
+    }
+
+    /// Takes note of a level's accepted apps.
+    fn meet(&mut self, accepted: &[Accepted]) {
+        for a in accepted {
+            let name = &a.app.metadata.name;
+            self.parents.insert(name.clone(), a.pending.parent.clone());
+            if self.selected.contains(name) {
+                self.found.insert(name.clone());
+                self.inside.insert(name.clone());
+            } else if a
+                .pending
+                .parent
+                .as_ref()
+                .is_some_and(|p| self.inside.contains(p))
+            {
+                self.inside.insert(name.clone());
+            }
+        }
+    }
+
+    /// Whether to render this app: always without `--app`; with it, when it is selected or
+    /// below a selected app, or while a selected app is still to be found (it may be below).
+    fn renders(&self, name: &str) -> bool {
+        self.selected.is_empty() || self.inside.contains(name) || !self.all_found()
+    }
+
+    /// Keeps the selected apps, their ancestors and descendants, and turns the problems of
+    /// the others into warnings. When a selected app was not found everything was rendered
+    /// looking for it: the tree stays whole, its problems errors (one may be why).
+    fn settle(&self, tree: &mut AppTree, errors: Vec<Owned>) {
+        if self.selected.is_empty() || !self.all_found() {
+            tree.errors.extend(errors.into_iter().map(|o| o.error));
+            return;
+        }
+        let mut related = self.inside.clone();
+        for name in &self.found {
+            let mut up = self.parents.get(name).cloned().flatten();
+            while let Some(p) = up {
+                if !related.insert(p.clone()) {
+                    break;
+                }
+                up = self.parents.get(&p).cloned().flatten();
+            }
+        }
+        tree.apps.retain(|a| related.contains(&a.name));
+        for o in errors {
+            let concerns_selection = match &o.owner {
+                Owner::App(name) => related.contains(name),
+                Owner::Parent(Some(parent)) => self.inside.contains(parent),
+                Owner::Parent(None) => false,
+            };
+            if concerns_selection {
+                tree.errors.push(o.error);
+            } else {
+                tree.warnings.push(format!(
+                    "{} (outside the apps selected with --app)",
+                    o.error
+                ));
+            }
+        }
+    }
 }
 
 /// Fills in the repo and revision of a child manifest's location from the parent's sources.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
 use super::escape::{code_span, fenced, terminal, terminal_line};
 use super::resolve::{
-    connect_and_learn, gather_facts, resolve, resolve_at, session_clusters, use_color,
+    connect_and_learn, gather_facts, resolve_apps, resolve_apps_at, session_clusters, use_color,
 };
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
@@ -19,8 +19,8 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
     let report = match (&args.from, &args.to) {
         (Some(from), Some(to)) => {
             let facts = gather_facts(global, &args.tree)?;
-            let old = resolve_at(&args.tree, &facts, from)?;
-            let new = resolve_at(&args.tree, &facts, to)?;
+            let old = resolve_apps_at(&args.tree, &facts, from, &args.apps)?;
+            let new = resolve_apps_at(&args.tree, &facts, to, &args.apps)?;
             for name in &args.apps {
                 if old.tree.get(name).is_none() {
                     check_apps(&new.tree, std::slice::from_ref(name))?;
@@ -33,7 +33,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
             rt.block_on(async {
                 // One discovery serves both namespace defaulting and the diff.
                 let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
-                let resolved = resolve(&args.tree, &facts)?;
+                let resolved = resolve_apps(&args.tree, &facts, &args.apps)?;
                 check_apps(&resolved.tree, &args.apps)?;
                 let mut clusters = session_clusters(&target, conn, catalog, &facts);
                 let plan = plan::build(

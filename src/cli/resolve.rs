@@ -20,6 +20,7 @@ impl From<&TreeArgs> for TreeSpec {
             plain_http_registry: a.plain_http_registry.clone(),
             kustomize_build_options: a.kustomize_build_options.clone(),
             tracking: a.tracking_method.map(Into::into),
+            apps: Vec::new(),
         }
     }
 }
@@ -85,13 +86,28 @@ pub fn resolve(args: &TreeArgs, facts: &TreeFacts) -> Result<LoadedTree, CliErro
     Ok(load(&TreeSpec::from(args), facts)?)
 }
 
-/// Loads the tree at `revision`, whatever `--revision` says (for `diff --from/--to`).
-pub fn resolve_at(
+/// Loads the tree for `--app`: only those apps, their ancestors and descendants are rendered,
+/// and the problems of other apps are warnings.
+pub fn resolve_apps(
+    args: &TreeArgs,
+    facts: &TreeFacts,
+    apps: &[String],
+) -> Result<LoadedTree, CliError> {
+    let mut spec = TreeSpec::from(args);
+    spec.apps = apps.to_vec();
+    Ok(load(&spec, facts)?)
+}
+
+/// [`resolve_apps`] at `revision`, whatever `--revision` says (for `diff --from/--to`).
+pub fn resolve_apps_at(
     args: &TreeArgs,
     facts: &TreeFacts,
     revision: &str,
+    apps: &[String],
 ) -> Result<LoadedTree, CliError> {
-    Ok(load_at(&TreeSpec::from(args), facts, revision)?)
+    let mut spec = TreeSpec::from(args);
+    spec.apps = apps.to_vec();
+    Ok(load_at(&spec, facts, revision)?)
 }
 
 /// Prints the tree's errors, one line each, and returns the exit code they call for: the apps

@@ -5,7 +5,7 @@ use colored::Colorize;
 use super::args::{GlobalArgs, OutputFormat, StatusArgs};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{connect_and_learn, resolve, session_clusters, use_color};
+use super::resolve::{connect_and_learn, resolve_apps, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_ERROR, EXIT_OK, runtime};
 use crate::health::HealthStatus;
@@ -22,7 +22,7 @@ pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError
         // Status compares with what a sync would deploy: HEAD unless a revision is named.
         let mut tree_args = args.tree.clone();
         tree_args.revision.get_or_insert_with(|| "HEAD".into());
-        let resolved = resolve(&tree_args, &facts)?;
+        let resolved = resolve_apps(&tree_args, &facts, &args.apps)?;
         check_apps(&resolved.tree, &args.apps)?;
         let mut clusters = session_clusters(&target, conn, catalog, &facts);
         let plan = plan::build(

@@ -46,7 +46,10 @@ pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError>
             });
         }
         let req = WatchRequest {
-            spec: TreeSpec::from(&args.tree),
+            spec: TreeSpec {
+                apps: args.apps.clone(),
+                ..TreeSpec::from(&args.tree)
+            },
             facts,
             select: args.apps.clone(),
             interval: args.interval,

@@ -246,3 +246,92 @@ fn an_application_file_outside_any_repository_is_a_root() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn app_selection_renders_only_what_it_needs_and_other_apps_errors_are_warnings() {
+    let ns = crate::harness::TestNamespace::new("app-scope");
+    let repo = GitRepo::new();
+    repo.git(&["remote", "add", "origin", URL]);
+    repo.write("root.yaml", &app("root", URL, "apps", "argocd"))
+        .write("apps/web.yaml", &app("web", URL, "web", &ns.name))
+        .write("web/cm.yaml", &configmap("web", "w"))
+        // An Application whose manifest is invalid, found next to web's.
+        .write(
+            "apps/broken.yaml",
+            &app("broken", URL, "web", "broken").replace(
+                "    path: web\n",
+                "    path: web\n    helm:\n      parameters:\n      - {name: a, value: [1, 2]}\n",
+            ),
+        )
+        // An app that fails to render; with --app web it is never rendered at all.
+        .write(
+            "apps/other.yaml",
+            &app("other", URL, "does/not/exist", "other"),
+        )
+        // A group app, and an app below it.
+        .write("apps/group.yaml", &app("group", URL, "group", "argocd"))
+        .write("group/deep.yaml", &app("deep", URL, "deep", &ns.name))
+        .write("deep/cm.yaml", &configmap("deep", "d"));
+    repo.commit("apps");
+
+    // The whole tree: both problems are errors.
+    let out = gitops_offline(repo.path(), &["render"]).code(2).no_panic();
+    assert!(
+        out.stderr.contains("error:") && out.stderr.contains("\"other\""),
+        "{out:#?}"
+    );
+
+    // web only: web's objects, the invalid sibling a warning, the failing one not rendered.
+    let out = gitops_offline(repo.path(), &["render", "--app", "web", "-o", "json"])
+        .success()
+        .no_panic();
+    let items = json(&out)["items"].clone();
+    assert_eq!(items.as_array().map(Vec::len), Some(1), "{out:#?}");
+    assert_eq!(items[0]["metadata"]["name"], "web");
+    assert!(
+        out.stderr.contains("warning:")
+            && out.stderr.contains("app \"broken\"")
+            && out.stderr.contains("outside the apps selected with --app"),
+        "{out:#?}"
+    );
+    assert!(!out.stderr.contains("error:"), "{out:#?}");
+    assert!(
+        !out.stderr.contains("does/not/exist"),
+        "an app outside the selection and its search is not rendered: {out:#?}"
+    );
+
+    // deep: its parent is looked for among every app of its level (other fails there, a
+    // warning); web, found on the way, is not kept.
+    let out = gitops_offline(repo.path(), &["render", "--app", "deep", "-o", "json"])
+        .success()
+        .no_panic();
+    assert_eq!(
+        json(&out)["items"][0]["metadata"]["name"],
+        "deep",
+        "{out:#?}"
+    );
+    assert!(
+        out.stderr.contains("warning: app \"other\"") && !out.stderr.contains("error:"),
+        "{out:#?}"
+    );
+
+    // diff against the cluster: exit 1 for web's new object, not 2.
+    let out = crate::harness::gitops_in(
+        repo.path(),
+        &["diff", "--app", "web", "--records-namespace", &ns.name],
+    )
+    .code(1)
+    .no_panic();
+    assert!(out.stdout.contains("+ ConfigMap"), "{out:#?}");
+    assert!(
+        out.stderr.contains("warning:") && !out.stderr.contains("error:"),
+        "{out:#?}"
+    );
+
+    // An app that is not in the tree is still an error, naming the known apps.
+    let out = gitops_offline(repo.path(), &["render", "--app", "nope"]).code(2);
+    assert!(
+        out.stderr.contains("app \"nope\" is not in the tree"),
+        "{out:#?}"
+    );
+}
