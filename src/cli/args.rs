@@ -258,8 +258,9 @@ pub struct DiffArgs {
     /// Requests in flight at once against the API server.
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub concurrency: usize,
-    /// Compare two revisions instead of the cluster: the older one (needs --to).
-    #[arg(long, value_name = "REV", requires = "to", conflicts_with = "revision")]
+    /// Compare two revisions instead of the cluster: the older one. Alone, it is compared with
+    /// the work tree (uncommitted edits included).
+    #[arg(long, value_name = "REV", conflicts_with = "revision")]
     pub from: Option<String>,
     /// The newer revision (needs --from).
     #[arg(long, value_name = "REV", requires = "from")]

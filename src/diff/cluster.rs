@@ -12,6 +12,7 @@ pub fn report(plan: &Plan) -> DiffReport {
         apps: Vec::new(),
         errors: plan.errors.clone(),
         warnings: plan.warnings.clone(),
+        revisions: None,
     };
     for app in &plan.apps {
         let mut objects: Vec<_> = app.steps.iter().filter_map(|s| s.change.clone()).collect();

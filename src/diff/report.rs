@@ -129,6 +129,9 @@ pub struct DiffReport {
     pub errors: Vec<String>,
     /// Warnings (unknown sync options, shared objects, skipped destinations).
     pub warnings: Vec<String>,
+    /// For a revision diff, the two revisions compared (older, newer), as printed in hunk
+    /// headers; None for a diff against the cluster.
+    pub revisions: Option<(String, String)>,
 }
 
 impl DiffReport {
