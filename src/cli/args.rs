@@ -118,9 +118,10 @@ pub struct VersionArgs {
 /// Where the tree comes from; shared by every command that reads one.
 #[derive(Debug, Clone, Args)]
 pub struct TreeArgs {
-    /// A file of Application/ApplicationSet manifests, or a folder of them. Default: the first of
+    /// A file of Application/ApplicationSet manifests (in a repository or not), or a folder of
+    /// them, or a Helm chart or kustomization that renders them. Default: the first of
     /// root.yaml, root-app.yaml, app-of-apps.yaml, bootstrap/, applications/, apps/ at the top of
-    /// the repository of the current directory.
+    /// the repository of the current directory that holds Applications.
     #[arg(value_name = "ROOT")]
     pub root: Option<PathBuf>,
     /// Read this commit (branch, tag, SHA, HEAD~2) instead of the work tree as it is on disk.
@@ -194,7 +195,8 @@ pub struct RenderArgs {
     /// Where the tree comes from.
     #[command(flatten)]
     pub tree: TreeArgs,
-    /// Only this app's objects (repeatable). Default: every app.
+    /// Only this app's objects (repeatable); only it and its ancestors and descendants are
+    /// rendered, and the other apps' problems are warnings. Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
     /// Also print hooks (objects annotated argocd.argoproj.io/hook or helm.sh/hook), which sync
@@ -246,7 +248,8 @@ pub struct DiffArgs {
     /// Where the tree comes from.
     #[command(flatten)]
     pub tree: TreeArgs,
-    /// Only this app (repeatable). Default: every app.
+    /// Only this app (repeatable); only it, its ancestors and descendants are rendered, and the
+    /// other apps' problems are warnings. Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
     /// Output format.
@@ -310,7 +313,8 @@ pub struct SyncArgs {
     /// refuses when uncommitted edits change what the tree renders.
     #[command(flatten)]
     pub tree: TreeArgs,
-    /// Only this app and its child apps (repeatable). Default: every app.
+    /// Only this app and its child apps (repeatable); the other apps are not rendered and their
+    /// problems are warnings. Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
     /// Print the plan (waves, objects, hooks, prunes) and change nothing.

@@ -170,5 +170,5 @@ pub fn to_json(tree: &AppTree) -> Value {
         })
         .collect();
     let errors: Vec<String> = tree.errors.iter().map(|e| e.to_string()).collect();
-    json!({ "apps": apps, "errors": errors })
+    json!({ "apps": apps, "errors": errors, "warnings": tree.warnings })
 }
