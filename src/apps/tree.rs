@@ -399,6 +399,9 @@ impl Resolver<'_> {
         let mut errors: Vec<Owned> = Vec::new();
         let mut scope = Scope::new(&self.scope);
         while !level.is_empty() {
+            // Once every app named with --app is found, manifests outside them are not read
+            // (nor their ApplicationSets expanded).
+            level.retain(|p| scope.reads(p));
             let expanded = self.expand_appsets(level, &views, &mut tree, &mut errors);
             let mut accepted = accept(expanded, &mut defined, &mut parents, &mut errors);
             // With --app, an app is rendered only when it is selected, below a selected app,
@@ -1286,6 +1289,16 @@ impl Scope {
                 self.inside.insert(name.clone());
             }
         }
+    }
+
+    /// Whether to read a manifest found on the way: always until every selected app is found,
+    /// then only below them.
+    fn reads(&self, p: &Pending) -> bool {
+        self.selected.is_empty()
+            || !self.all_found()
+            || p.parent
+                .as_ref()
+                .is_some_and(|parent| self.inside.contains(parent))
     }
 
     /// Whether to render this app: always without `--app`; with it, when it is selected or

@@ -163,6 +163,8 @@ pub async fn from_cluster(
     conn: &Connection,
     namespace: &str,
 ) -> Result<Option<(Vec<ClusterInfo>, Vec<String>)>, ClusterError> {
+    // The namespace becomes part of the request path.
+    crate::names::namespace(namespace)?;
     let selector = format!(
         "{}={}",
         crate::apps::appset::SECRET_TYPE_LABEL,
