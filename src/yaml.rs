@@ -18,6 +18,26 @@ pub enum YamlError {
     /// A value could not be written as YAML.
     #[error("cannot write YAML: {0}")]
     Write(String),
+    /// The text breaks a limit (nesting, size, aliases): hostile or broken input, never
+    /// mistaken for unrelated YAML.
+    #[error("{0}")]
+    Limit(String),
+}
+
+/// A parser error as a [`YamlError`]: budget breaches are [`YamlError::Limit`].
+fn read_error(e: &serde_saphyr::Error, document: Option<usize>) -> YamlError {
+    let mut inner = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
+    let message = user_terms(e, document);
+    if matches!(inner, serde_saphyr::Error::Budget { .. }) {
+        YamlError::Limit(message)
+    } else {
+        YamlError::Parse(message)
+    }
 }
 
 /// The most a manifest file may weigh. Kubernetes stores objects of at most 1.5 MB, and the
@@ -61,6 +81,23 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
         out.push(doc.map_err(|e| YamlError::Parse(user_terms(&e, Some(i + 1))))?);
     }
     Ok(out)
+}
+
+/// Parses documents up to the first one that fails: the documents read before it, and its
+/// error. Argo CD's repo server decodes a directory source's files a document at a time and
+/// decides what a failure means from what came before it (see `render::manifest`).
+pub fn parse_documents_until_error(text: &str) -> (Vec<Value>, Option<YamlError>) {
+    let mut bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for (i, doc) in
+        serde_saphyr::read_with_options::<_, Value>(&mut bytes, read_options()).enumerate()
+    {
+        match doc {
+            Ok(v) => out.push(v),
+            Err(e) => return (out, Some(read_error(&e, Some(i + 1)))),
+        }
+    }
+    (out, None)
 }
 
 /// The parser's error in the user's terms: budget breaches name the limit, duplicate keys do

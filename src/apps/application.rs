@@ -6,6 +6,42 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+impl Application {
+    /// Decodes an Application manifest as Argo CD gets it from the API server: `null` stands
+    /// for an absent field (the API server prunes nulls of fields that are not nullable, and
+    /// Go decodes what is left into empty values), except inside `helm.valuesObject`, whose
+    /// nulls Helm reads as "remove this default". Errors name the field path.
+    pub fn from_manifest(body: &Value) -> Result<Application, crate::typed::TypeError> {
+        let mut body = body.clone();
+        drop_nulls(&mut body, &mut Vec::new());
+        crate::typed::from_value(&body)
+    }
+}
+
+/// Removes `null` members of mappings, recursively, leaving `helm.valuesObject` as written.
+fn drop_nulls(v: &mut Value, path: &mut Vec<String>) {
+    let in_helm = path.len() >= 2 && path[path.len() - 1] == "helm";
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            for (k, child) in map.iter_mut() {
+                if in_helm && k == "valuesObject" {
+                    continue;
+                }
+                path.push(k.clone());
+                drop_nulls(child, path);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                drop_nulls(item, path);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// An Application manifest.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Application {
@@ -326,6 +362,54 @@ mod tests {
             ..Default::default()
         };
         assert!(both.explicit_type().is_err());
+    }
+
+    #[test]
+    fn nulls_read_as_absent_fields_but_stay_in_values_object() {
+        let app = Application::from_manifest(&json!({
+            "metadata": {"name": "a", "annotations": null, "finalizers": null},
+            "spec": {
+                "project": null,
+                "destination": null,
+                "ignoreDifferences": null,
+                "syncPolicy": {"automated": null, "syncOptions": null},
+                "source": {"repoURL": "r", "path": "p", "targetRevision": null,
+                    "helm": {"valueFiles": null, "parameters": [{"name": "x", "value": null}],
+                             "valuesObject": {"drop": null}}}
+            }
+        }))
+        .unwrap();
+        let helm = app.spec.source.as_ref().unwrap().helm.as_ref().unwrap();
+        assert_eq!(helm.parameters[0].value, "");
+        assert_eq!(helm.values_object, Some(json!({"drop": null})));
+        assert_eq!(app.spec.sync_policy, Some(json!({})));
+        let app = Application::from_manifest(&json!({
+            "metadata": {"name": "a"},
+            "spec": {"source": {"repoURL": "r", "helm": {"parameters": null}}}
+        }))
+        .unwrap();
+        assert!(app.spec.source.unwrap().helm.unwrap().parameters.is_empty());
+    }
+
+    #[test]
+    fn decoding_errors_name_the_field_path() {
+        let err = Application::from_manifest(&json!({
+            "metadata": {"name": "a"},
+            "spec": {"sources": [{"repoURL": "r"}, {"repoURL": "r",
+                "helm": {"parameters": [{"name": "x", "value": 5}]}}]}
+        }))
+        .unwrap_err();
+        assert_eq!(err.path, "spec.sources[1].helm.parameters[0].value");
+        assert_eq!(err.message, "must be a string, not a number", "{err}");
+        let err = Application::from_manifest(&json!({
+            "metadata": {"name": "a"},
+            "spec": {"source": {"repoURL": "r", "helm": {"fileParameters": [{"path": "f"}]}}}
+        }))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "spec.source.helm.fileParameters[0].name is required"
+        );
     }
 
     #[test]

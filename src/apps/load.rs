@@ -4,7 +4,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::appset::ClusterInfo;
-use super::{AppTree, Resolver};
+use super::{AppTree, Resolver, Root};
 use crate::render::{
     BuildOptions, Capabilities, Charts, DependencyCache, OptionsOrigin, Scopes,
     normalize_kube_version,
@@ -34,6 +34,11 @@ pub struct TreeSpec {
     pub plain_http_registry: Vec<String>,
     /// Options for every `kustomize build`.
     pub kustomize_build_options: Option<String>,
+    /// How objects are tied to their app; None: what the tree's own argocd-cm says.
+    pub tracking: Option<crate::plan::tracking::TrackingMethod>,
+    /// `--app`: only these apps, their ancestors and their descendants are rendered, and the
+    /// problems of the others are warnings; empty: every app.
+    pub apps: Vec<String>,
 }
 
 /// What the kubeconfig (and, when it answers, the cluster) tells the tree walk. Rendering needs
@@ -44,10 +49,16 @@ pub struct TreeFacts {
     pub scopes: Scopes,
     /// The namespace for objects and apps that name none.
     pub namespace: String,
-    /// Clusters for the ApplicationSet cluster generator.
+    /// The kubeconfig's clusters: the current context's first (Argo CD's in-cluster, no
+    /// labels), then one per other server.
     pub clusters: Vec<ClusterInfo>,
+    /// Argo CD's cluster secrets (from `--clusters FILE` or the cluster's Argo CD namespace),
+    /// for the cluster generator; None: the kubeconfig's clusters stand for them.
+    pub argocd_clusters: Option<Vec<ClusterInfo>>,
     /// The current context's cluster as Helm charts see it, when it answered.
     pub capabilities: Option<Capabilities>,
+    /// What gathering the facts noticed, for the tree's warnings.
+    pub warnings: Vec<String>,
 }
 
 impl Default for TreeFacts {
@@ -58,10 +69,37 @@ impl Default for TreeFacts {
             clusters: vec![ClusterInfo {
                 name: "in-cluster".into(),
                 server: "https://kubernetes.default.svc".into(),
-                labels: Default::default(),
+                ..Default::default()
             }],
+            argocd_clusters: None,
             capabilities: None,
+            warnings: Vec::new(),
         }
+    }
+}
+
+impl TreeFacts {
+    /// The clusters the ApplicationSet cluster generator sees: Argo CD's cluster secrets when
+    /// known, else the kubeconfig's clusters, each but the local one labelled as a cluster
+    /// secret is (`argocd.argoproj.io/secret-type: cluster`), so selectors on that label match.
+    pub fn generator_clusters(&self) -> Vec<ClusterInfo> {
+        if let Some(secrets) = &self.argocd_clusters {
+            return secrets.clone();
+        }
+        self.clusters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut c = c.clone();
+                if i > 0 || !c.is_implicit_local() {
+                    c.labels.insert(
+                        super::appset::SECRET_TYPE_LABEL.into(),
+                        super::appset::SECRET_TYPE_CLUSTER.into(),
+                    );
+                }
+                c
+            })
+            .collect()
     }
 }
 
@@ -72,7 +110,9 @@ pub enum LoadError {
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
     /// ROOT (or the current directory) is not in a Git repository.
-    #[error("{source} (ROOT must be inside a Git repository)")]
+    #[error(
+        "{source} (a ROOT folder must be inside a Git repository; a ROOT file of Applications may be anywhere)"
+    )]
     NotInRepository {
         /// Why discovery failed.
         source: SourceError,
@@ -89,6 +129,26 @@ pub enum LoadError {
     NoRoot {
         /// The repository.
         repo: PathBuf,
+    },
+    /// None of the conventional roots holds Applications.
+    #[error(
+        "no ROOT given, and none of the conventional roots at the top of {} holds Applications ({}); pass ROOT",
+        repo.display(),
+        tried.join("; ")
+    )]
+    NoAppsInRoots {
+        /// The repository.
+        repo: PathBuf,
+        /// Each root tried, with why it was passed over.
+        tried: Vec<String>,
+    },
+    /// A root file outside any repository cannot be read.
+    #[error("ROOT {}: {message}", path.display())]
+    RootFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
     },
     /// ROOT is outside the repository it was looked up from.
     #[error("ROOT {} is not inside the repository {}", root.display(), repo.display())]
@@ -129,16 +189,17 @@ pub struct LoadedTree {
     /// The tree.
     pub tree: AppTree,
     /// Which tree this is, for app records: the repository (its first remote, normalised, or
-    /// its path) and the root inside it.
+    /// its path) and the root inside it; `file:PATH` for a root file outside any repository.
     pub tree_id: String,
     /// The commit read, or None for the work tree.
     pub revision: Option<crate::source::Sha>,
     /// The repository's work tree, if it has one.
     pub workdir: Option<PathBuf>,
-    /// The repository the root is in.
-    pub repo: Repo,
-    /// The root, relative to the repository.
-    pub root: RepoPath,
+    /// The repository the root is in; for a root file outside any repository, the current
+    /// directory's (None when it is in none).
+    pub repo: Option<Repo>,
+    /// The root.
+    pub root: Root,
 }
 
 /// Loads the tree at a given revision, whatever the spec says (for `diff --from/--to`).
@@ -156,37 +217,21 @@ pub fn load_at(
 pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError> {
     let cwd = std::env::current_dir().map_err(LoadError::CurrentDir)?;
     let root_arg = args.root.as_ref().map(|r| absolute(&cwd, r));
-    // Discovery starts from a directory: a ROOT that is a file is looked up from its folder.
-    let start = match &root_arg {
-        Some(r) => {
-            let existing = nearest_existing(r);
-            match existing.parent() {
-                Some(parent) if !existing.is_dir() => parent.to_path_buf(),
-                _ => existing,
+    let located = locate(&cwd, root_arg.as_deref())?;
+    let repo = located.repo().cloned();
+    let mut warnings = Vec::new();
+    let snapshot = match (&args.revision, &repo) {
+        (Some(rev), Some(repo)) => Snapshot::Commit(repo.resolve(rev)?),
+        (None, _) => Snapshot::WorkTree,
+        // Nothing to read a commit of: every app is read at its own targetRevision. (Sync
+        // asks for HEAD whatever the root; only a revision named by the user is worth a word.)
+        (Some(rev), None) => {
+            if rev != "HEAD" {
+                warnings.push(format!(
+                    "--revision {rev}: neither ROOT nor the current directory is in a Git repository, so every app is read at its own targetRevision"
+                ));
             }
-        }
-        None => cwd.clone(),
-    };
-    let repo = Repo::discover(&start).map_err(|source| LoadError::NotInRepository { source })?;
-    let snapshot = match &args.revision {
-        Some(rev) => Snapshot::Commit(repo.resolve(rev)?),
-        None => Snapshot::WorkTree,
-    };
-    let view = repo.view(snapshot)?;
-    let root = match &root_arg {
-        Some(r) => repo_relative(&repo, r)?,
-        None => {
-            let mut found = None;
-            for candidate in CONVENTIONAL_ROOTS {
-                let p = RepoPath::new(candidate)?;
-                if view.exists(&p)? {
-                    found = Some(p);
-                    break;
-                }
-            }
-            found.ok_or_else(|| LoadError::NoRoot {
-                repo: repo.path().to_path_buf(),
-            })?
+            Snapshot::WorkTree
         }
     };
     let mappings = args
@@ -197,7 +242,7 @@ pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError>
     // Per-user and checked, or (without XDG_CACHE_HOME and HOME) private to this run.
     let cache = CacheDir::from_env();
     let repos = RepoResolver::new(
-        Some(repo.clone()),
+        repo.clone(),
         mappings,
         std::sync::Arc::clone(&cache),
         args.offline,
@@ -243,7 +288,7 @@ pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError>
         None => None,
     };
     let resolver = Resolver {
-        local: &repo,
+        local: repo.as_ref(),
         snapshot,
         respect_target_revision: args.respect_target_revision,
         repos: &repos,
@@ -251,31 +296,170 @@ pub fn load(args: &TreeSpec, facts: &TreeFacts) -> Result<LoadedTree, LoadError>
         scopes: facts.scopes.clone(),
         fallback_namespace: Some(facts.namespace.clone()),
         clusters: facts.clusters.clone(),
+        generator_clusters: facts.generator_clusters(),
         charts: &charts,
         helm_deps: &helm_deps,
         offline: args.offline,
         capabilities,
         other_capabilities,
         kustomize_build_options,
+        scope: args.apps.clone(),
     };
-    let tree = resolver.resolve(&root);
-    let mut remotes: Vec<String> = repo
-        .remote_urls()
-        .iter()
-        .map(|u| crate::source::normalize_repo_url(u))
-        .collect();
-    remotes.sort();
-    let repo_id = remotes
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| repo.path().display().to_string());
+    let root = match located {
+        Located::InRepo {
+            root: Some(root), ..
+        } => Root::Repo(root),
+        Located::InRepo { repo, root: None } => {
+            Root::Repo(conventional_root(&resolver, &repo, snapshot)?)
+        }
+        Located::File { path, text, .. } => Root::File { path, text },
+    };
+    let mut tree = resolver.resolve(&root);
+    if let Some(m) = args.tracking {
+        tree.tracking = m;
+    }
+    let mut facts_warnings = facts.warnings.clone();
+    facts_warnings.extend(warnings);
+    tree.warnings.splice(0..0, facts_warnings);
+    let tree_id = match (&root, &repo) {
+        (Root::File { path, .. }, _) => format!("file:{}", path.display()),
+        (Root::Repo(rel), Some(repo)) => {
+            let mut remotes: Vec<String> = repo
+                .remote_urls()
+                .iter()
+                .map(|u| crate::source::normalize_repo_url(u))
+                .collect();
+            remotes.sort();
+            let repo_id = remotes
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| repo.path().display().to_string());
+            format!("{repo_id}//{rel}")
+        }
+        (Root::Repo(rel), None) => rel.to_string(),
+    };
     Ok(LoadedTree {
         tree,
-        tree_id: format!("{repo_id}//{root}"),
+        tree_id,
         revision: snapshot.sha(),
-        workdir: repo.workdir().map(Path::to_path_buf),
+        workdir: repo
+            .as_ref()
+            .and_then(|r| r.workdir().map(Path::to_path_buf)),
         repo,
         root,
+    })
+}
+
+/// Where ROOT is: in a repository (None: the conventional roots of the current directory's),
+/// or a file outside any repository.
+enum Located {
+    InRepo {
+        repo: Repo,
+        root: Option<RepoPath>,
+    },
+    File {
+        /// The current directory's repository, for apps that name it.
+        repo: Option<Repo>,
+        path: PathBuf,
+        text: String,
+    },
+}
+
+impl Located {
+    fn repo(&self) -> Option<&Repo> {
+        match self {
+            Located::InRepo { repo, .. } => Some(repo),
+            Located::File { repo, .. } => repo.as_ref(),
+        }
+    }
+}
+
+fn locate(cwd: &Path, root_arg: Option<&Path>) -> Result<Located, LoadError> {
+    let Some(r) = root_arg else {
+        let repo = Repo::discover(cwd).map_err(|source| LoadError::NotInRepository { source })?;
+        return Ok(Located::InRepo { repo, root: None });
+    };
+    // Discovery starts from a directory: a ROOT that is a file is looked up from its folder.
+    let existing = nearest_existing(r);
+    let start = match existing.parent() {
+        Some(parent) if !existing.is_dir() => parent.to_path_buf(),
+        _ => existing,
+    };
+    // An Application file written outside any repository (by `argocd app create` or
+    // Terraform) is read from disk; its apps' repoURLs resolve like any other app's.
+    let loose = |repo_error: LoadError| -> Result<Located, LoadError> {
+        if !r.is_file() {
+            return Err(repo_error);
+        }
+        let text = read_root_file(r)?;
+        Ok(Located::File {
+            repo: Repo::discover(cwd).ok(),
+            path: r.to_path_buf(),
+            text,
+        })
+    };
+    match Repo::discover(&start) {
+        Ok(repo) => match repo_relative(&repo, r) {
+            Ok(rel) => Ok(Located::InRepo {
+                repo,
+                root: Some(rel),
+            }),
+            Err(e) => loose(e),
+        },
+        Err(source) => loose(LoadError::NotInRepository { source }),
+    }
+}
+
+/// A root file from disk, bounded like every manifest file.
+fn read_root_file(path: &Path) -> Result<String, LoadError> {
+    let too_large = |size: u64| LoadError::RootFile {
+        path: path.to_path_buf(),
+        message: format!(
+            "{size} bytes is too large (limit {} MiB)",
+            crate::yaml::MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    };
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::RootFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if meta.len() > crate::yaml::MAX_FILE_BYTES as u64 {
+        return Err(too_large(meta.len()));
+    }
+    std::fs::read_to_string(path).map_err(|e| LoadError::RootFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// The first of [`CONVENTIONAL_ROOTS`] that holds (or renders) Applications: a folder of other
+/// things (workloads under `apps/`) is passed over for the next.
+fn conventional_root(
+    resolver: &Resolver,
+    repo: &Repo,
+    snapshot: Snapshot,
+) -> Result<RepoPath, LoadError> {
+    let view = repo.view(snapshot)?;
+    let build = resolver.kustomize_build_options.clone().unwrap_or_default();
+    let mut tried = Vec::new();
+    for candidate in CONVENTIONAL_ROOTS {
+        let p = RepoPath::new(candidate)?;
+        if !view.exists(&p)? {
+            continue;
+        }
+        match resolver.read_root_objects(&Root::Repo(p.clone()), Some(&view), &build) {
+            Ok(_) => return Ok(p),
+            Err(why) => tried.push(format!("{candidate}: {why}")),
+        }
+    }
+    if tried.is_empty() {
+        return Err(LoadError::NoRoot {
+            repo: repo.path().to_path_buf(),
+        });
+    }
+    Err(LoadError::NoAppsInRoots {
+        repo: repo.path().to_path_buf(),
+        tried,
     })
 }
 

@@ -4,8 +4,10 @@
 pub mod application;
 pub mod appset;
 mod load;
+mod roots;
 mod tree;
 
 pub use application::{Application, ApplicationSource, Destination, SourceType};
 pub use load::{CONVENTIONAL_ROOTS, LoadError, LoadedTree, TreeFacts, TreeSpec, load, load_at};
+pub use roots::Root;
 pub use tree::{AppNode, AppTree, Location, Places, Resolver, SourceInfo, TreeError};

@@ -151,9 +151,10 @@ pub struct VersionArgs {
 /// Where the tree comes from; shared by every command that reads one.
 #[derive(Debug, Clone, Args)]
 pub struct TreeArgs {
-    /// A file of Application/ApplicationSet manifests, or a folder of them. Default: the first of
+    /// A file of Application/ApplicationSet manifests (in a repository or not), or a folder of
+    /// them, or a Helm chart or kustomization that renders them. Default: the first of
     /// root.yaml, root-app.yaml, app-of-apps.yaml, bootstrap/, applications/, apps/ at the top of
-    /// the repository of the current directory.
+    /// the repository of the current directory that holds Applications.
     #[arg(value_name = "ROOT")]
     pub root: Option<PathBuf>,
     /// Read this commit (branch, tag, SHA, HEAD~2) instead of the work tree as it is on disk.
@@ -185,6 +186,19 @@ pub struct TreeArgs {
     /// (e.g. "--enable-helm"); without it, the value of an argocd-cm ConfigMap in the tree.
     #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
     pub kustomize_build_options: Option<String>,
+    /// Argo CD cluster secrets for the ApplicationSet cluster generator: a YAML file of Secret
+    /// manifests labelled argocd.argoproj.io/secret-type=cluster (their config is never read).
+    /// Default: the secrets in the cluster's Argo CD namespace, else the kubeconfig's contexts.
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    /// The namespace of Argo CD (its cluster secrets) in the current context's cluster.
+    #[arg(long, value_name = "NAME", default_value = crate::plan::argocd_clusters::DEFAULT_ARGOCD_NAMESPACE)]
+    pub argocd_namespace: String,
+    /// How objects are tied to their app (Argo CD's application.resourceTrackingMethod): what
+    /// sync stamps, and what diff and sync recognise as the app's to prune. Default: the tree's
+    /// own argocd-cm, else annotation.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub tracking_method: Option<TrackingArg>,
 }
 
 /// Arguments of `tree`.
@@ -214,7 +228,8 @@ pub struct RenderArgs {
     /// Where the tree comes from.
     #[command(flatten)]
     pub tree: TreeArgs,
-    /// Only this app's objects (repeatable). Default: every app.
+    /// Only this app's objects (repeatable); only it and its ancestors and descendants are
+    /// rendered, and the other apps' problems are warnings. Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
     /// Also print hooks (objects annotated argocd.argoproj.io/hook or helm.sh/hook), which sync
@@ -238,13 +253,36 @@ pub enum DiffFormat {
     Markdown,
 }
 
+/// How objects are tied to their app (Argo CD's `application.resourceTrackingMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrackingArg {
+    /// The argocd.argoproj.io/tracking-id annotation (Argo CD 3.0's default).
+    Annotation,
+    /// The app.kubernetes.io/instance label (Argo CD's default before 3.0).
+    Label,
+    /// Track by the annotation, write the label too.
+    #[value(name = "annotation+label")]
+    AnnotationAndLabel,
+}
+
+impl From<TrackingArg> for crate::plan::tracking::TrackingMethod {
+    fn from(a: TrackingArg) -> Self {
+        match a {
+            TrackingArg::Annotation => Self::Annotation,
+            TrackingArg::Label => Self::Label,
+            TrackingArg::AnnotationAndLabel => Self::AnnotationAndLabel,
+        }
+    }
+}
+
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Where the tree comes from.
     #[command(flatten)]
     pub tree: TreeArgs,
-    /// Only this app (repeatable). Default: every app.
+    /// Only this app (repeatable); only it, its ancestors and descendants are rendered, and the
+    /// other apps' problems are warnings. Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
     /// Output format.
@@ -256,8 +294,9 @@ pub struct DiffArgs {
     /// Requests in flight at once against the API server.
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub concurrency: usize,
-    /// Compare two revisions instead of the cluster: the older one (needs --to).
-    #[arg(long, value_name = "REV", requires = "to", conflicts_with = "revision")]
+    /// Compare two revisions instead of the cluster: the older one. Alone, it is compared with
+    /// the work tree (uncommitted edits included).
+    #[arg(long, value_name = "REV", conflicts_with = "revision")]
     pub from: Option<String>,
     /// The newer revision (needs --from).
     #[arg(long, value_name = "REV", requires = "from")]
@@ -307,7 +346,8 @@ pub struct SyncArgs {
     /// refuses when uncommitted edits change what the tree renders.
     #[command(flatten)]
     pub tree: TreeArgs,
-    /// Only this app and its child apps (repeatable). Default: every app.
+    /// Only this app and its child apps (repeatable); the other apps are not rendered and their
+    /// problems are warnings. Default: every app.
     #[arg(long = "app", value_name = "NAME")]
     pub apps: Vec<String>,
     /// Print the plan (waves, objects, hooks, prunes) and change nothing.

@@ -5,34 +5,46 @@ use colored::Colorize;
 use serde::Serialize;
 
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
-use super::escape::{code_span, fenced, terminal, terminal_line};
-use super::resolve::{resolve, resolve_at, use_color};
+use super::escape::{terminal, terminal_line};
+use super::resolve::{
+    connect_and_learn, gather_facts, resolve_apps, resolve_apps_at, session_clusters, use_color,
+};
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
-use crate::diff::{AppDiff, AppStatus, Change, DiffReport, ObjectChange, diff_revisions, report};
-use crate::plan::{self, Clusters, PlanRequest};
+use crate::diff::{
+    AppDiff, AppStatus, Change, DiffReport, ObjectChange, RevisionLabels, diff_revisions, report,
+};
+use crate::plan::{self, PlanRequest};
 
 pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> {
     let target = global.target();
     let report = match (&args.from, &args.to) {
-        (Some(from), Some(to)) => {
-            let facts = crate::plan::facts::gather(&target)?;
-            let old = resolve_at(&args.tree, &facts, from)?;
-            let new = resolve_at(&args.tree, &facts, to)?;
+        // `--from` alone: that revision against the work tree, uncommitted edits included.
+        (Some(from), to) => {
+            let facts = gather_facts(global, &args.tree)?;
+            let old = resolve_apps_at(&args.tree, &facts, from, &args.apps)?;
+            let new = match to {
+                Some(to) => resolve_apps_at(&args.tree, &facts, to, &args.apps)?,
+                None => resolve_apps(&args.tree, &facts, &args.apps)?,
+            };
             for name in &args.apps {
                 if old.tree.get(name).is_none() {
                     check_apps(&new.tree, std::slice::from_ref(name))?;
                 }
             }
-            diff_revisions(&old.tree, &new.tree, &args.apps)
+            let labels = RevisionLabels {
+                from: revision_label(Some(from), &old),
+                to: revision_label(to.as_deref(), &new),
+            };
+            diff_revisions(&old.tree, &new.tree, &args.apps, &labels)
         }
         (None, None) => {
             let rt = runtime()?;
             // One discovery serves both namespace defaulting and the diff.
-            let (conn, catalog, facts) = rt.block_on(crate::plan::facts::from_cluster(&target))?;
-            let resolved = resolve(&args.tree, &facts)?;
+            let (conn, catalog, facts) = rt.block_on(connect_and_learn(&target, &args.tree))?;
+            let resolved = resolve_apps(&args.tree, &facts, &args.apps)?;
             check_apps(&resolved.tree, &args.apps)?;
-            let mut clusters = Clusters::from_session(&target, conn, catalog);
+            let mut clusters = session_clusters(&target, conn, catalog, &facts);
             let plan = rt.block_on(plan::build(
                 &mut clusters,
                 PlanRequest {
@@ -46,7 +58,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
             ));
             report(&plan)
         }
-        _ => return Err(CliError("--from and --to go together".into())),
+        (None, Some(_)) => return Err(CliError("--to needs --from".into())),
     };
     for w in &report.warnings {
         eprintln!("warning: {}", terminal_line(w));
@@ -77,8 +89,19 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
     })
 }
 
+/// How a revision heads the hunks: the name given and its commit (`main (abc1234)`), or
+/// `work tree`.
+fn revision_label(given: Option<&str>, loaded: &crate::apps::LoadedTree) -> String {
+    match (given, loaded.revision) {
+        (_, None) => "work tree".into(),
+        (Some(g), Some(sha)) if sha.to_string().starts_with(g) => sha.short().to_string(),
+        (Some(g), Some(sha)) => format!("{} ({})", terminal_line(g), sha.short()),
+        (None, Some(sha)) => sha.short().to_string(),
+    }
+}
+
 /// For an app removed from Git whose objects stay: how many, and why.
-fn orphan_note(app: &AppDiff) -> String {
+pub(super) fn orphan_note(app: &AppDiff) -> String {
     if app.orphaned > 0 {
         format!(
             "; {} objects stay, orphaned (its Application had no resources finalizer)",
@@ -90,7 +113,7 @@ fn orphan_note(app: &AppDiff) -> String {
 }
 
 /// What happens to the object, after its name: the same words in text and markdown.
-fn change_note(o: &ObjectChange) -> String {
+pub(super) fn change_note(o: &ObjectChange) -> String {
     match o.change {
         Change::Added => " (added)".into(),
         Change::Pruned => " (to prune)".into(),
@@ -159,7 +182,7 @@ fn app_header(app: &AppDiff) -> String {
 }
 
 /// The apps the run did not reach, named (the first ten) for the incomplete note.
-fn not_compared(report: &DiffReport) -> (usize, Vec<&str>) {
+pub(super) fn not_compared(report: &DiffReport) -> (usize, Vec<&str>) {
     let all: Vec<&str> = report
         .apps
         .iter()
@@ -172,11 +195,12 @@ fn not_compared(report: &DiffReport) -> (usize, Vec<&str>) {
 /// The human report.
 pub fn text(report: &DiffReport) -> String {
     let mut out = String::new();
-    for app in report
-        .apps
-        .iter()
-        .filter(|a| a.status != AppStatus::Unknown)
-    {
+    // A revision diff counts its unchanged apps in the summary rather than listing them; apps
+    // a stopped run never compared are named once, not each shown as empty.
+    for app in report.apps.iter().filter(|a| {
+        a.status != AppStatus::Unknown
+            && (report.revisions.is_none() || a.status != AppStatus::Synced)
+    }) {
         out.push_str(&app_header(app));
         out.push('\n');
         for o in &app.objects {
@@ -226,13 +250,23 @@ pub fn text(report: &DiffReport) -> String {
     out
 }
 
-fn summary_line(report: &DiffReport) -> String {
+pub(super) fn summary_line(report: &DiffReport) -> String {
     if !report.has_differences() && !report.has_errors() {
-        return "No differences.".into();
+        return match &report.revisions {
+            Some(_) => format!(
+                "No differences ({} apps unchanged).",
+                report.apps_with(AppStatus::Synced)
+            ),
+            None => "No differences.".into(),
+        };
     }
+    let (changed, unchanged) = match report.revisions {
+        Some(_) => ("changed", "unchanged"),
+        None => ("out of sync", "synced"),
+    };
     let mut parts = vec![
-        format!("{} out of sync", report.apps_with(AppStatus::OutOfSync)),
-        format!("{} synced", report.apps_with(AppStatus::Synced)),
+        format!("{} {changed}", report.apps_with(AppStatus::OutOfSync)),
+        format!("{} {unchanged}", report.apps_with(AppStatus::Synced)),
     ];
     if report.apps_with(AppStatus::Added) + report.apps_with(AppStatus::Removed) > 0 {
         parts.push(format!(
@@ -300,6 +334,9 @@ struct JsonApp<'a> {
 #[serde(rename_all = "camelCase")]
 struct JsonSummary {
     apps: usize,
+    /// Revision diffs only: apps that render the same on both sides.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchanged: Option<usize>,
     out_of_sync: usize,
     synced: usize,
     added_apps: usize,
@@ -314,6 +351,11 @@ struct JsonSummary {
 /// `-o json`: the stable schema documented in the README.
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    /// Revision diffs only: the two sides.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<&'a str>,
     apps: Vec<JsonApp<'a>>,
     summary: JsonSummary,
     /// False when the run stopped before every app was compared.
@@ -356,10 +398,14 @@ pub fn to_json(report: &DiffReport) -> impl Serialize + '_ {
                 .collect(),
         })
         .collect();
+    let revisions = report.revisions.as_ref();
     JsonReport {
+        from: revisions.map(|(from, _)| from.as_str()),
+        to: revisions.map(|(_, to)| to.as_str()),
         apps,
         summary: JsonSummary {
             apps: report.apps.len(),
+            unchanged: revisions.map(|_| report.apps_with(AppStatus::Synced)),
             out_of_sync: report.apps_with(AppStatus::OutOfSync),
             synced: report.apps_with(AppStatus::Synced),
             added_apps: report.apps_with(AppStatus::Added),
@@ -377,104 +423,9 @@ pub fn to_json(report: &DiffReport) -> impl Serialize + '_ {
     }
 }
 
-/// `-o markdown`: for a pull-request comment. Every piece of data (names, keys, diffs, errors)
-/// sits in a code span or a fenced block sized to its content, so nothing from the repository
-/// or the cluster can become markdown or HTML structure.
+/// `-o markdown`: for a pull-request comment, cut to fit one (see `super::markdown`).
 pub fn markdown(report: &DiffReport) -> String {
-    let mut out = String::from("## kubectl gitops diff\n\n");
-    if let Some(why) = &report.incomplete {
-        let (n, shown) = not_compared(report);
-        let names: Vec<String> = shown.iter().map(|n| code_span(n)).collect();
-        out.push_str("**Incomplete**: the run stopped, so this diff does not show every app.\n\n");
-        out.push_str(&fenced(&terminal_line(why), "text"));
-        out.push('\n');
-        if n > 0 {
-            out.push_str(&format!(
-                "Not compared ({n} app{}): {}{}\n\n",
-                if n == 1 { "" } else { "s" },
-                names.join(", "),
-                if n > shown.len() {
-                    format!(" and {} more", n - shown.len())
-                } else {
-                    String::new()
-                }
-            ));
-        }
-    }
-    for app in report
-        .apps
-        .iter()
-        .filter(|a| !matches!(a.status, AppStatus::Synced | AppStatus::Unknown))
-    {
-        let name = code_span(&app.name);
-        match app.status {
-            AppStatus::Added => out.push_str(&format!("### {name}: new app\n\n")),
-            AppStatus::Removed => {
-                out.push_str(&format!("### {name}: app removed{}\n\n", orphan_note(app)))
-            }
-            AppStatus::OutOfSync | AppStatus::Error if !app.objects.is_empty() => {
-                out.push_str(&format!(
-                    "### {name}: {} ({} added, {} changed, {} to prune)\n\n",
-                    app.status.as_str(),
-                    app.count(Change::Added),
-                    app.count(Change::Changed),
-                    app.count(Change::Pruned)
-                ))
-            }
-            s => out.push_str(&format!("### {name}: {}\n\n", s.as_str())),
-        }
-        for o in &app.objects {
-            out.push_str(&format!("**{}**", code_span(&o.key.display_name())));
-            out.push_str(&markdown_note(o));
-            out.push_str("\n\n");
-            if !o.secret_keys.is_empty() {
-                let keys: Vec<String> = o.secret_keys.iter().map(|k| code_span(k)).collect();
-                out.push_str(&format!("Secret keys changed: {}\n\n", keys.join(", ")));
-            }
-            if !matches!(app.status, AppStatus::Added | AppStatus::Removed) {
-                out.push_str(&fenced(&o.diff, "diff"));
-                out.push('\n');
-            }
-        }
-        for e in &app.errors {
-            out.push_str("error:\n\n");
-            out.push_str(&fenced(&terminal_line(e), "text"));
-            out.push('\n');
-        }
-    }
-    for e in &report.errors {
-        out.push_str("error:\n\n");
-        out.push_str(&fenced(&terminal_line(e), "text"));
-        out.push('\n');
-    }
-    // A review reads the comment, not the job log: what the rules could not do is said here.
-    if !report.warnings.is_empty() {
-        let lines: Vec<String> = report.warnings.iter().map(|w| terminal_line(w)).collect();
-        out.push_str("warnings:\n\n");
-        out.push_str(&fenced(&lines.join("\n"), "text"));
-        out.push('\n');
-    }
-    let synced = report
-        .apps
-        .iter()
-        .filter(|a| a.status == AppStatus::Synced)
-        .count();
-    out.push_str(&format!("{}\n", summary_line(report)));
-    if synced > 0 {
-        out.push_str(&format!("\n{synced} apps are in sync.\n"));
-    }
-    out
-}
-
-/// [`change_note`] for markdown: manager names are data, so they go in code spans.
-fn markdown_note(o: &ObjectChange) -> String {
-    match o.change {
-        Change::Changed if !o.drift_managers.is_empty() => {
-            let who: Vec<String> = o.drift_managers.iter().map(|m| code_span(m)).collect();
-            format!(" DRIFT DETECTED (changed by {})", who.join(", "))
-        }
-        _ => change_note(o),
-    }
+    super::markdown::render(report, super::markdown::COMMENT_LIMIT)
 }
 
 /// An app named with `--app` must be in the tree.

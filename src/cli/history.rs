@@ -4,7 +4,7 @@ use colored::Colorize;
 
 use super::args::{GlobalArgs, HistoryArgs, OutputFormat};
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{resolve, use_color};
+use super::resolve::{connect_and_learn, resolve, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_OK, blocking, runtime};
 use crate::apps::AppNode;
@@ -18,7 +18,7 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
+        let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
         let mut tree_args = args.tree.clone();
         tree_args.revision.get_or_insert_with(|| "HEAD".into());
         let loaded = blocking(|| resolve(&tree_args, &facts))?;
@@ -29,11 +29,15 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
                 tree_args.revision.as_deref().unwrap_or("HEAD")
             ))
         })?;
+        // A root file outside any repository (and no repository here) has no Git log.
+        let repo = loaded.repo.as_ref().ok_or_else(|| {
+            CliError("history reads the Git log of a repository; ROOT is a file outside any".into())
+        })?;
         // The paths that change what the app renders: its sources in this repository, and its
         // Application manifest (its spec is part of what it renders).
         let mut paths: Vec<RepoPath> = Vec::new();
         let local = crate::source::normalize_repo_url;
-        let remotes: Vec<String> = loaded.repo.remote_urls().iter().map(|u| local(u)).collect();
+        let remotes: Vec<String> = repo.remote_urls().iter().map(|u| local(u)).collect();
         for s in &app.sources {
             let ours = remotes.iter().any(|r| *r == local(&s.repo_url));
             if ours && let Ok(p) = RepoPath::new(s.path.trim_start_matches('/')) {
@@ -61,12 +65,12 @@ pub(super) fn run(global: &GlobalArgs, args: &HistoryArgs) -> Result<u8, CliErro
         let tip = loaded
             .revision
             .ok_or_else(|| CliError("history reads a commit, not the work tree".into()))?;
-        let commits = blocking(|| loaded.repo.log(tip, &paths, args.limit))?;
-        let line: Vec<String> = blocking(|| loaded.repo.log(tip, &[], 5000))?
+        let commits = blocking(|| repo.log(tip, &paths, args.limit))?;
+        let line: Vec<String> = blocking(|| repo.log(tip, &[], 5000))?
             .into_iter()
             .map(|c| c.sha.to_string())
             .collect();
-        let mut clusters = Clusters::from_session(&target, conn, catalog);
+        let mut clusters = session_clusters(&target, conn, catalog, &facts);
         let (_, rec) = app_record(
             &mut clusters,
             app,

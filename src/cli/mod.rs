@@ -7,6 +7,7 @@ mod completion;
 mod diff;
 mod escape;
 mod history;
+mod markdown;
 mod render;
 mod resolve;
 mod revert;

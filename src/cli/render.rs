@@ -4,11 +4,11 @@ use serde_json::Value;
 
 use super::CliError;
 use super::args::{GlobalArgs, RenderArgs, RenderFormat};
-use super::resolve::{report_tree_errors, resolve};
+use super::resolve::{gather_facts, report_tree_errors, resolve_apps};
 use crate::plan::hooks::{self, HookRole};
 
 pub(super) fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target())?)?;
+    let resolved = resolve_apps(&args.tree, &gather_facts(global, &args.tree)?, &args.apps)?;
     let tree = &resolved.tree;
     for name in &args.apps {
         if tree.get(name).is_none() {

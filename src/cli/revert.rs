@@ -6,11 +6,10 @@ use std::time::Instant;
 
 use super::args::{GlobalArgs, RevertArgs};
 use super::escape::terminal_line;
-use super::resolve::{resolve, use_color};
+use super::resolve::{connect_and_learn, resolve, session_clusters, use_color};
 use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
 use super::{CliError, EXIT_OK, blocking, runtime};
 use crate::history::revert;
-use crate::plan::Clusters;
 
 pub(super) fn run(global: &GlobalArgs, args: &RevertArgs) -> Result<u8, CliError> {
     // `revert [ROOT] COMMIT`: with one positional, it is the commit.
@@ -28,7 +27,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RevertArgs) -> Result<u8, CliError
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
+        let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
         tree_args.revision = Some("HEAD".into());
         let before = blocking(|| resolve(&tree_args, &facts))?;
         let workdir = before
@@ -66,7 +65,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RevertArgs) -> Result<u8, CliError
             "Syncing what the revert changed: {}",
             terminal_line(&changed.join(", "))
         );
-        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+        let mut clusters = session_clusters(&target, conn.clone(), catalog, &facts);
         let req = sync_request(
             &args.sync,
             global,

@@ -4,19 +4,19 @@
 
 use super::args::{GlobalArgs, RollbackArgs};
 use super::escape::terminal_line;
-use super::resolve::{resolve, use_color};
+use super::resolve::{connect_and_learn, resolve, session_clusters, use_color};
 use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
 use super::{CliError, EXIT_ERROR, EXIT_OK, blocking, runtime};
 use crate::history::record::Outcome;
 use crate::history::watch::lease_name;
-use crate::plan::{self, Clusters, PlanRequest};
+use crate::plan::{self, PlanRequest};
 
 pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliError> {
     let target = global.target();
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
+        let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
         // The app as Git has it now: where it goes and what its policy says.
         let mut head_args = args.tree.clone();
         head_args.revision = Some("HEAD".into());
@@ -24,7 +24,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
         let app = head.tree.get(&args.app).ok_or_else(|| {
             CliError(format!("app {:?} is not in the tree at HEAD", args.app))
         })?;
-        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+        let mut clusters = session_clusters(&target, conn.clone(), catalog, &facts);
         let (context, rec) =
             super::history::app_record(&mut clusters, app, &global.records_namespace, &head.tree_id)
                 .await?;
@@ -46,7 +46,12 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
         })?;
         let revision = match (&args.to, args.steps) {
             (Some(to), _) => {
-                let sha = head.repo.resolve(to)?.to_string();
+                let repo = head.repo.as_ref().ok_or_else(|| {
+                    CliError(format!(
+                        "--to {to} names a commit; ROOT is a file outside any repository"
+                    ))
+                })?;
+                let sha = repo.resolve(to)?.to_string();
                 if !deployed.contains(&sha) {
                     return Err(CliError(format!(
                         "app {:?} was never deployed at {to} ({}); see `kubectl gitops history --app {}`",

@@ -5,12 +5,12 @@ use colored::Colorize;
 use super::args::{GlobalArgs, OutputFormat, StatusArgs};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{resolve, use_color};
+use super::resolve::{connect_and_learn, resolve_apps, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_ERROR, EXIT_OK, blocking, runtime};
 use crate::health::HealthStatus;
 use crate::history::status::{AppStatus, SyncStatus, statuses};
-use crate::plan::{self, Clusters, PlanRequest};
+use crate::plan::{self, PlanRequest};
 use crate::source::Sha;
 
 pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError> {
@@ -18,13 +18,13 @@ pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
+        let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
         // Status compares with what a sync would deploy: HEAD unless a revision is named.
         let mut tree_args = args.tree.clone();
         tree_args.revision.get_or_insert_with(|| "HEAD".into());
-        let resolved = blocking(|| resolve(&tree_args, &facts))?;
+        let resolved = blocking(|| resolve_apps(&tree_args, &facts, &args.apps))?;
         check_apps(&resolved.tree, &args.apps)?;
-        let mut clusters = Clusters::from_session(&target, conn, catalog);
+        let mut clusters = session_clusters(&target, conn, catalog, &facts);
         let plan = plan::build(
             &mut clusters,
             PlanRequest {

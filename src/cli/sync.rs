@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::args::{GlobalArgs, OutputFormat, SyncArgs, SyncFlags};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{resolve, use_color};
+use super::resolve::{connect_and_learn, resolve_apps, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
@@ -18,18 +18,18 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     let target = global.target();
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
-    let (conn, catalog, facts) = rt.block_on(crate::plan::facts::from_cluster(&target))?;
+    let (conn, catalog, facts) = rt.block_on(connect_and_learn(&target, &args.tree))?;
     // Reading Git and rendering block: done outside the runtime.
     // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
     let mut tree_args = args.tree.clone();
     let named_revision = tree_args.revision.is_some();
     tree_args.revision.get_or_insert_with(|| "HEAD".into());
-    let resolved = resolve(&tree_args, &facts)?;
+    let resolved = resolve_apps(&tree_args, &facts, &args.apps)?;
     check_apps(&resolved.tree, &args.apps)?;
     if !named_revision {
-        refuse_uncommitted(&args.tree, &facts, &resolved)?;
+        refuse_uncommitted(&args.tree, &facts, &resolved, &args.apps)?;
     }
-    let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+    let mut clusters = session_clusters(&target, conn.clone(), catalog, &facts);
     if args.dry_run {
         let plan = rt.block_on(plan::build(
             &mut clusters,
@@ -148,6 +148,7 @@ fn refuse_uncommitted(
     tree_args: &super::args::TreeArgs,
     facts: &crate::apps::TreeFacts,
     head: &crate::apps::LoadedTree,
+    apps: &[String],
 ) -> Result<(), CliError> {
     let Some(workdir) = &head.workdir else {
         return Ok(());
@@ -162,7 +163,7 @@ fn refuse_uncommitted(
     {
         return Ok(());
     }
-    let work = resolve(tree_args, facts)?;
+    let work = resolve_apps(tree_args, facts, apps)?;
     let changed = head.tree.changed_apps(&work.tree);
     if changed.is_empty() {
         return Ok(());

@@ -8,12 +8,12 @@ use serde::Serialize;
 use super::CliError;
 use super::args::{GlobalArgs, OutputFormat, TreeCommandArgs};
 use super::escape::terminal_line;
-use super::resolve::{report_tree_errors, resolve, use_color};
+use super::resolve::{gather_facts, report_tree_errors, resolve, use_color};
 use super::table::Columns;
 use crate::apps::{AppNode, AppTree, SourceInfo};
 
 pub(super) fn run(global: &GlobalArgs, args: &TreeCommandArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.tree, &crate::plan::facts::gather(&global.target())?)?;
+    let resolved = resolve(&args.tree, &gather_facts(global, &args.tree)?)?;
     let tree = &resolved.tree;
     match args.output {
         OutputFormat::Json => println!("{}", super::escape::json_pretty(&to_json(tree))?),
@@ -188,6 +188,7 @@ struct JsonApp<'a> {
 struct JsonTree<'a> {
     apps: Vec<JsonApp<'a>>,
     errors: Vec<String>,
+    warnings: &'a [String],
 }
 
 /// The JSON document (`-o json`): stable field names, documented in the README.
@@ -237,5 +238,6 @@ pub fn to_json(tree: &AppTree) -> impl Serialize + '_ {
     JsonTree {
         apps,
         errors: tree.errors.iter().map(ToString::to_string).collect(),
+        warnings: &tree.warnings,
     }
 }

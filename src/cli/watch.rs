@@ -7,18 +7,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::args::{GlobalArgs, WatchArgs, WatchFormat};
 use super::escape::{json_pretty, terminal_line};
+use super::resolve::{connect_and_learn, session_clusters};
 use super::sync::{Operation, sync_request};
 use super::{CliError, EXIT_OK, runtime};
 use crate::apps::TreeSpec;
 use crate::history::watch::{WatchEvent, WatchRequest, watch};
-use crate::plan::Clusters;
 
 pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError> {
     let target = global.target();
     let rt = runtime()?;
     rt.block_on(async {
-        let (conn, catalog, facts) = crate::plan::facts::from_cluster(&target).await?;
-        let mut clusters = Clusters::from_session(&target, conn.clone(), catalog);
+        let (conn, catalog, facts) = connect_and_learn(&target, &args.tree).await?;
+        let mut clusters = session_clusters(&target, conn.clone(), catalog, &facts);
         let stop = Arc::new(AtomicBool::new(false));
         {
             // Ctrl-C (or a TERM from a supervisor) stops the watch between steps: a sync under
@@ -46,7 +46,10 @@ pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError>
             });
         }
         let req = WatchRequest {
-            spec: TreeSpec::from(&args.tree),
+            spec: TreeSpec {
+                apps: args.apps.clone(),
+                ..TreeSpec::from(&args.tree)
+            },
             facts,
             select: args.apps.clone(),
             interval: args.interval,

@@ -13,6 +13,7 @@ pub fn report(plan: &Plan) -> DiffReport {
         errors: plan.errors.clone(),
         warnings: plan.warnings.clone(),
         incomplete: plan.incomplete.clone(),
+        revisions: None,
     };
     for app in &plan.apps {
         // An app the run did not reach shows nothing of itself: not its objects as "added",

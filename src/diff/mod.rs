@@ -45,7 +45,7 @@ pub use normalize::normalize;
 pub(crate) use object::{IgnoreNotes, compare_pair, ignore_rules};
 pub use pointer::{JsonPointer, PointerError};
 pub use report::{AppDiff, AppStatus, Change, DiffReport, ObjectChange};
-pub use revisions::diff_revisions;
+pub use revisions::{RevisionLabels, diff_revisions};
 pub use text::{DiffKind, ObjectDiff, diff_objects};
 
 use serde_json::Value;

@@ -130,6 +130,9 @@ pub struct DiffReport {
     /// Why the diff is unfinished (a server lost mid-run), one line; its apps that were not
     /// compared are `Unknown`.
     pub incomplete: Option<String>,
+    /// For a revision diff, the two revisions compared (older, newer), as printed in hunk
+    /// headers; None for a diff against the cluster.
+    pub revisions: Option<(String, String)>,
 }
 
 impl DiffReport {

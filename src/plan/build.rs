@@ -14,7 +14,7 @@ use super::clusters::{Clusters, Session};
 use super::hooks::{self, HookRole};
 use super::options::{AppOptions, Automation, ResourceOptions, effective};
 use super::order::kind_rank;
-use super::tracking::{stamp, tracked_app, tracking_id};
+use super::tracking::{TrackingMethod, labelled_app};
 use super::{Action, AppPlan, Hook, Plan, Prune, RemovedApp, Step, Target};
 use crate::apps::{AppNode, AppTree};
 use crate::cluster::{
@@ -138,6 +138,7 @@ fn classify(
     plan: &mut AppPlan,
     session: Option<&Session>,
     crds: &HashMap<(String, String), Vec<TreeCrd>>,
+    tracking: TrackingMethod,
 ) {
     let dest_ns = plan.destination_namespace.clone();
     for o in &app.objects {
@@ -191,10 +192,7 @@ fn classify(
         }
         let key = ObjectKey::from(o);
         let mut body = o.body.clone();
-        stamp(
-            &mut body,
-            &tracking_id(&plan.name, &key, dest_ns.as_deref()),
-        );
+        tracking.stamp(&mut body, &plan.name, &key, dest_ns.as_deref());
         match role {
             HookRole::Hook(phases) => plan.hooks.push(Hook {
                 key,
@@ -395,6 +393,7 @@ fn inventory_scopes(record: &AppRecord, session: &Session, lists: &mut Lists) ->
 /// out: they are not resources of the app), with their keys and the LIST they came from.
 fn tracked_live<'a>(
     app: &'a str,
+    tracking: TrackingMethod,
     used: &'a BTreeSet<usize>,
     results: &'a [Result<Vec<Value>, ClusterError>],
     lists: &'a Lists,
@@ -407,7 +406,8 @@ fn tracked_live<'a>(
         .flatten()
         .filter_map(move |(obj, t)| {
             let key = key_of(obj);
-            let ours = !hooks::is_live_hook(obj) && tracked_app(obj, &key).as_deref() == Some(app);
+            let ours = !hooks::is_live_hook(obj)
+                && tracking.tracked_app(obj, &key).as_deref() == Some(app);
             ours.then_some((obj, key, t))
         })
 }
@@ -510,9 +510,11 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             .filter(|e| !matches!(e, crate::apps::TreeError::Render { .. }))
             .map(ToString::to_string)
             .collect(),
+        warnings: req.tree.warnings.clone(),
         ..Default::default()
     };
     let nodes = selected(req.tree, req.select);
+    let tracking = req.tree.tracking;
     // CRDs of the whole tree count: the Gateway API CRDs may live in another app.
     let all: Vec<&AppNode> = req.tree.apps.iter().collect();
     let crds = tree_crds(&all);
@@ -590,7 +592,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             }
         }
         if !p.render_failed {
-            classify(node, p, session.as_deref(), &crds);
+            classify(node, p, session.as_deref(), &crds, tracking);
             p.create_namespace = namespace_to_create(node, p);
         }
     }
@@ -798,7 +800,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             step.force = forced;
             let live = live_map.get(&step.key).cloned();
             if let Some(l) = &live
-                && let Some(owner) = tracked_app(l, &step.key)
+                && let Some(owner) = tracking.tracked_app(l, &step.key)
                 && owner != app_name
             {
                 let message = format!(
@@ -852,31 +854,58 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             continue;
         };
         let mut prunes = Vec::new();
-        for (obj, key, t) in tracked_live(&app_name, &app_lists[i], results, l) {
-            if desired.contains(&key) || hooks.contains(&key) {
-                continue;
-            }
-            let Some(change) = compare_pair(&key, None, Some(obj), &rules, &mut notes) else {
+        let mut label_only = 0;
+        for i in &app_lists[i] {
+            let Some(Ok(objs)) = results.get(*i) else {
                 continue;
             };
-            let res = ResourceOptions::parse_live(obj);
-            prunes.push(Prune {
-                wave: obj
-                    .pointer("/metadata/annotations")
-                    .and_then(|a| a.get(hooks::SYNC_WAVE))
-                    .and_then(Value::as_str)
-                    .and_then(|w| w.trim().parse().ok())
-                    .unwrap_or(0),
-                skip: res.no_prune.unwrap_or(p.options.no_prune),
-                target: prune_target(t),
-                key,
-                live: obj.clone(),
-                change,
-            });
+            let t = &l.targets[*i];
+            for obj in objs {
+                let key = key_of(obj);
+                if desired.contains(&key) || hooks.contains(&key) || hooks::is_live_hook(obj) {
+                    continue;
+                }
+                if tracking.tracked_app(obj, &key).as_deref() != Some(app_name.as_str()) {
+                    // Left by Argo CD before 3.0 (label tracking): worth a word, not a prune.
+                    if tracking != TrackingMethod::Label
+                        && labelled_app(obj).as_deref() == Some(app_name.as_str())
+                        && crate::plan::tracking::tracked_app(obj, &key).is_none()
+                    {
+                        label_only += 1;
+                    }
+                    continue;
+                }
+                let Some(change) = compare_pair(&key, None, Some(obj), &rules, &mut notes) else {
+                    continue;
+                };
+                let res = ResourceOptions::parse_live(obj);
+                prunes.push(Prune {
+                    wave: obj
+                        .pointer("/metadata/annotations")
+                        .and_then(|a| a.get(hooks::SYNC_WAVE))
+                        .and_then(Value::as_str)
+                        .and_then(|w| w.trim().parse().ok())
+                        .unwrap_or(0),
+                    skip: res.no_prune.unwrap_or(p.options.no_prune),
+                    target: prune_target(t),
+                    key,
+                    live: obj.clone(),
+                    change,
+                });
+            }
         }
         prunes.sort_by(|a, b| (b.wave, &a.key).cmp(&(a.wave, &b.key)));
         prunes.dedup_by(|a, b| a.key == b.key);
         p.prunes = prunes;
+        if label_only > 0 {
+            p.warnings.push(format!(
+                "{label_only} live object{} no longer in Git carr{} the label {}={app_name} but no tracking annotation (Argo CD's label tracking, its default before 3.0); with --tracking-method label {} pruned",
+                if label_only == 1 { "" } else { "s" },
+                if label_only == 1 { "ies" } else { "y" },
+                crate::plan::tracking::INSTANCE_LABEL,
+                if label_only == 1 { "it is" } else { "they are" },
+            ));
+        }
         p.warnings.extend(notes.warnings());
     }
 
@@ -892,7 +921,7 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
             continue;
         };
         let mut objects = Vec::new();
-        for (obj, key, t) in tracked_live(&r.app, used, results, l) {
+        for (obj, key, t) in tracked_live(&r.app, tracking, used, results, l) {
             let Some(change) =
                 compare_pair(&key, None, Some(obj), &[], &mut IgnoreNotes::default())
             else {

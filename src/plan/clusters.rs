@@ -38,6 +38,9 @@ pub struct Clusters {
     current: String,
     contexts: Vec<ContextInfo>,
     sessions: BTreeMap<String, Arc<Session>>,
+    /// Argo CD cluster names and their servers (from its cluster secrets), so a destination
+    /// that names a cluster as Argo CD knows it reaches the context of that server.
+    argocd_names: Vec<(String, String)>,
 }
 
 /// Every context of a kubeconfig, as a possible destination.
@@ -75,6 +78,7 @@ impl Clusters {
             current: current.clone(),
             contexts,
             sessions: BTreeMap::new(),
+            argocd_names: Vec::new(),
         };
         clusters.session(&current).await?;
         Ok(clusters)
@@ -108,7 +112,17 @@ impl Clusters {
             current,
             contexts,
             sessions,
+            argocd_names: Vec::new(),
         }
+    }
+
+    /// Learns Argo CD's cluster names (its cluster secrets): `destination.name` of such a name
+    /// goes to the context of the secret's server, as Argo CD resolves it.
+    pub fn know_argocd_clusters(&mut self, clusters: &[crate::apps::appset::ClusterInfo]) {
+        self.argocd_names = clusters
+            .iter()
+            .map(|c| (c.name.clone(), c.server.clone()))
+            .collect();
     }
 
     /// The current context: Argo CD's in-cluster.
@@ -137,12 +151,22 @@ impl Clusters {
                     .find(|c| same_server(&c.server, s))
                     .map(|c| c.name.clone())
             }
-            (None, Some(n)) => self
-                .contexts
-                .iter()
-                .find(|c| c.name == n)
-                .or_else(|| self.contexts.iter().find(|c| c.cluster == n))
-                .map(|c| c.name.clone()),
+            (None, Some(n)) => {
+                let by_context = self
+                    .contexts
+                    .iter()
+                    .find(|c| c.name == n)
+                    .or_else(|| self.contexts.iter().find(|c| c.cluster == n))
+                    .map(|c| c.name.clone());
+                by_context.or_else(|| {
+                    let (_, server) = self.argocd_names.iter().find(|(name, _)| name == n)?;
+                    self.context_for(&Destination {
+                        server: Some(server.clone()),
+                        name: None,
+                        namespace: None,
+                    })
+                })
+            }
         }
     }
 
@@ -199,6 +223,7 @@ mod tests {
                 info("edge", "edge-cluster", "https://10.0.0.9:6443/"),
             ],
             sessions: BTreeMap::new(),
+            argocd_names: Vec::new(),
         }
     }
 
@@ -240,5 +265,19 @@ mod tests {
         );
         assert_eq!(c.context_for(&dest(Some("https://nowhere:1"), None)), None);
         assert_eq!(c.context_for(&dest(None, Some("nowhere"))), None);
+    }
+
+    #[test]
+    fn an_argo_cd_cluster_name_reaches_the_context_of_its_server() {
+        let mut c = clusters();
+        c.know_argocd_clusters(&[crate::apps::appset::ClusterInfo {
+            name: "edge-prod".into(),
+            server: "https://10.0.0.9:6443".into(),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            c.context_for(&dest(None, Some("edge-prod"))).as_deref(),
+            Some("edge")
+        );
     }
 }

@@ -126,7 +126,7 @@ pub fn from_kubeconfig(target: &KubeTarget) -> Result<TreeFacts, ClusterError> {
             facts.clusters.push(ClusterInfo {
                 name: ctx.name.clone(),
                 server,
-                labels: Default::default(),
+                ..Default::default()
             });
         }
     }

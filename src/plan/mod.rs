@@ -7,6 +7,7 @@
 //! order), [`tracking`] (which app owns a live object), [`clusters`] (which cluster an app goes
 //! to), and `build` (the plan itself: live state, dry runs, comparison, prune candidates).
 
+pub mod argocd_clusters;
 mod build;
 pub mod clusters;
 pub mod facts;

@@ -3,7 +3,7 @@
 use globset::{Glob, GlobMatcher};
 
 use super::error::RenderError;
-use super::manifest::parse_objects;
+use super::manifest::parse_directory_file;
 use super::object::Object;
 use crate::source::{EntryKind, RepoPath, RepoView};
 
@@ -63,7 +63,7 @@ pub fn render_directory(
         if text.contains(SKIP_MARKER) {
             continue;
         }
-        objects.extend(parse_objects(file.as_str(), &text, ext == "json")?);
+        objects.extend(parse_directory_file(file.as_str(), &text, ext == "json")?);
     }
     Ok(objects)
 }

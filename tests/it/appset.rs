@@ -591,15 +591,15 @@ spec:
         generated(&tree, "per-cluster"),
         [
             [
-                "in-cluster-guestbook",
-                "clusters/in-cluster",
-                IN_CLUSTER,
-                "guestbook"
-            ],
-            [
                 "edge-west-guestbook",
                 "clusters/Edge_West",
                 "https://127.0.0.1:2",
+                "guestbook"
+            ],
+            [
+                "in-cluster-guestbook",
+                "clusters/in-cluster",
+                IN_CLUSTER,
                 "guestbook"
             ],
         ]
@@ -612,15 +612,15 @@ spec:
         generated(&tree, "per-cluster"),
         [
             [
-                "in-cluster-guestbook",
-                "clusters/in-cluster",
-                IN_CLUSTER,
-                "guestbook"
-            ],
-            [
                 "lab-guestbook",
                 "clusters/lab",
                 "https://127.0.0.1:1",
+                "guestbook"
+            ],
+            [
+                "in-cluster-guestbook",
+                "clusters/in-cluster",
+                IN_CLUSTER,
                 "guestbook"
             ],
         ]
@@ -645,15 +645,15 @@ spec:
         generated(&tree, "per-cluster"),
         [
             [
-                "in-cluster-guestbook",
-                "clusters/in-cluster",
-                IN_CLUSTER,
-                "guestbook"
-            ],
-            [
                 "edge-admin-guestbook",
                 "clusters/edge-admin",
                 "https://127.0.0.1:2/",
+                "guestbook"
+            ],
+            [
+                "in-cluster-guestbook",
+                "clusters/in-cluster",
+                IN_CLUSTER,
                 "guestbook"
             ],
         ]

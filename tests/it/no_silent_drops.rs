@@ -107,7 +107,7 @@ fn errors_name_the_field_and_its_type_and_each_place_once() {
     assert_eq!(dup.matches(" at work tree").count(), 1, "{dup}");
     assert!(
         lines.iter().any(|l| l.ends_with(
-            "apps/apps.yaml (document 3): invalid Application: spec.source.repoURL must be a string, not a number"
+            "apps/apps.yaml (document 3): invalid Application: app \"typo\": spec.source.repoURL must be a string, not a number"
         )),
         "{out:#?}"
     );

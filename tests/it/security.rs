@@ -232,7 +232,7 @@ fn hostile() -> Hostile {
             ),
         )
         .write("apps/bad-file.yaml", &application("bad-file", &src("cases/badfile"), &ns.name, ""))
-        .write("cases/badfile/a\n```\n## Forged heading.yaml", "a: [1\n")
+        .write("cases/badfile/a\n```\n## Forged heading.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [1\n")
         // A chart file that is a symlink to a file outside the repository.
         .write("apps/helm-symlink.yaml", &application("helm-symlink", &format!("{{repoURL: {URL}, path: cases/linked, helm: {{}}}}"), &ns.name, ""))
         .write("cases/linked/Chart.yaml", chart)

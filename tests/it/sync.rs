@@ -372,7 +372,12 @@ fn prune_guards_keep_everything_when_the_run_is_not_sound() {
 
     // 1. Another app fails to render: nothing is pruned anywhere.
     repo.remove("web/b.yaml");
-    repo.write("other/broken.yaml", "a: [1\n");
+    // A manifest with a syntax error (YAML that is no manifest at all is skipped, as Argo CD
+    // skips it).
+    repo.write(
+        "other/broken.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n",
+    );
     repo.commit("b leaves Git; other breaks");
     let out = gitops(&repo, &rec, &["sync", "--prune"]).code(2);
     assert!(

@@ -6,6 +6,7 @@
 //! Templates: fasttemplate (the default) and `goTemplate: true` (Go `text/template` with Sprig),
 //! `goTemplateOptions`, per-generator `template`, `templatePatch`, generator `selector`.
 
+pub mod cluster_secret;
 mod error;
 mod fasttemplate;
 mod funcs;
@@ -37,7 +38,9 @@ pub trait GitFiles {
     fn read(&self, repo_url: &str, revision: &str, path: &str) -> Result<Vec<u8>, String>;
 }
 
-/// A cluster known to the user (from kubeconfig contexts), for the cluster generator.
+/// A cluster for the cluster generator: an Argo CD cluster secret, a kubeconfig context
+/// standing for one, or the local cluster (which, as in Argo CD, has no secret and no labels).
+/// Never holds the secret's credentials (its `config`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClusterInfo {
     /// Cluster name (`{{name}}`).
@@ -46,6 +49,22 @@ pub struct ClusterInfo {
     pub server: String,
     /// Labels matched by the generator's selector (`{{metadata.labels.<k>}}`).
     pub labels: BTreeMap<String, String>,
+    /// Annotations (`{{metadata.annotations.<k>}}`).
+    pub annotations: BTreeMap<String, String>,
+    /// The project a scoped cluster belongs to (`{{project}}`).
+    pub project: String,
+}
+
+/// The label Argo CD puts on every cluster secret, and lists them by.
+pub const SECRET_TYPE_LABEL: &str = "argocd.argoproj.io/secret-type";
+/// Its value for cluster secrets.
+pub const SECRET_TYPE_CLUSTER: &str = "cluster";
+
+impl ClusterInfo {
+    /// The local cluster without a secret of its own: Argo CD's implicit `in-cluster`.
+    pub fn is_implicit_local(&self) -> bool {
+        self.server.trim_end_matches('/') == generators::IN_CLUSTER_SERVER && self.labels.is_empty()
+    }
 }
 
 /// What expansion may read.
@@ -72,6 +91,14 @@ struct AppSetSpec<'a> {
 /// Expand one ApplicationSet manifest into the Application manifests it generates, in
 /// generator order.
 pub fn expand(appset: &Value, ctx: &ExpandContext) -> Result<Vec<Value>, AppSetError> {
+    expand_with_warnings(appset, ctx).map(|(apps, _)| apps)
+}
+
+/// [`expand`], with the warnings of its generators (a cluster selector matching no cluster).
+pub fn expand_with_warnings(
+    appset: &Value,
+    ctx: &ExpandContext,
+) -> Result<(Vec<Value>, Vec<String>), AppSetError> {
     let name = appset
         .pointer("/metadata/name")
         .and_then(Value::as_str)
@@ -122,6 +149,7 @@ pub fn expand(appset: &Value, ctx: &ExpandContext) -> Result<Vec<Value>, AppSetE
         clusters: ctx.clusters,
         renderer: &renderer,
         apply_nested_selectors: bool_field(spec, "applyNestedSelectors").map_err(invalid)?,
+        warnings: Default::default(),
     };
     let apps = generate(&s, &cx)?;
 
@@ -138,7 +166,7 @@ pub fn expand(appset: &Value, ctx: &ExpandContext) -> Result<Vec<Value>, AppSetE
             });
         }
     }
-    Ok(apps)
+    Ok((apps, cx.warnings.into_inner()))
 }
 
 fn generate(s: &AppSetSpec, cx: &GenCtx) -> Result<Vec<Value>, AppSetError> {

@@ -112,6 +112,7 @@ fn cluster(name: &str, server: &str, labels: &[(&str, &str)]) -> ClusterInfo {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        ..Default::default()
     }
 }
 
@@ -354,14 +355,15 @@ fn cluster_generator_adds_in_cluster_only_without_selector() {
     let all = expand_with(spec(json!({})), &sample_repo(), &clusters).unwrap();
     assert_eq!(
         names(&all),
-        ["in-cluster-app", "prod-eu-app", "staging-1-app"]
+        ["prod-eu-app", "staging-1-app", "in-cluster-app"],
+        "the local cluster comes last, as in Argo CD"
     );
     assert_eq!(
-        field(&all[0], "/spec/destination/server"),
+        field(&all[2], "/spec/destination/server"),
         "https://kubernetes.default.svc"
     );
-    assert_eq!(field(&all[1], "/spec/source/targetRevision"), "rev-prod-eu");
-    assert_eq!(field(&all[2], "/metadata/labels/env"), "staging");
+    assert_eq!(field(&all[0], "/spec/source/targetRevision"), "rev-prod-eu");
+    assert_eq!(field(&all[1], "/metadata/labels/env"), "staging");
 
     let prod = expand_with(
         spec(json!({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod"]}]})),
@@ -438,7 +440,7 @@ fn matrix_fasttemplate_combines_flat_params() {
         &clusters,
     )
     .unwrap();
-    assert_eq!(names(&apps), ["guestbook-in-cluster", "guestbook-c1"]);
+    assert_eq!(names(&apps), ["guestbook-c1", "guestbook-in-cluster"]);
 }
 
 #[test]
@@ -490,17 +492,17 @@ fn merge_generator_overrides_by_merge_keys() {
     )
     .unwrap();
     // Base order is kept; the unmatched list element is dropped.
-    assert_eq!(names(&apps), ["in-cluster", "a", "b"]);
+    assert_eq!(names(&apps), ["a", "b", "in-cluster"]);
     assert_eq!(
-        field(&apps[2], "/spec/source/helm/parameters/1/value"),
+        field(&apps[1], "/spec/source/helm/parameters/1/value"),
         "true"
     );
     assert_eq!(
-        field(&apps[1], "/spec/source/helm/parameters/1/value"),
+        field(&apps[0], "/spec/source/helm/parameters/1/value"),
         "false"
     );
     assert_eq!(
-        field(&apps[1], "/spec/source/helm/parameters/0/value"),
+        field(&apps[0], "/spec/source/helm/parameters/0/value"),
         "true"
     );
 }
@@ -844,7 +846,7 @@ fn cluster_generator_flat_list_gives_one_parameter_set() {
     assert_eq!(names(&apps), ["all"]);
     assert_eq!(
         field(&apps[0], "/spec/source/helm/values"),
-        "in-cluster;a;b;"
+        "a;b;in-cluster;"
     );
 }
 
@@ -1033,4 +1035,71 @@ fn hostile_go_templates_fail_with_the_limit_they_hit() {
             "{template}: {text}"
         );
     }
+}
+
+#[test]
+fn cluster_secret_labels_and_annotations_template_both_ways_and_a_lost_selector_warns() {
+    let mut prod = cluster(
+        "prod",
+        "https://prod",
+        &[
+            ("argocd.argoproj.io/secret-type", "cluster"),
+            ("enable_ingress_nginx", "true"),
+        ],
+    );
+    prod.annotations
+        .insert("addons_repo_revision".into(), "v1.2.0".into());
+    prod.project = "platform".into();
+    // A secret registering the local server: no implicit in-cluster is added then.
+    let local = cluster(
+        "in-cluster",
+        "https://kubernetes.default.svc",
+        &[("argocd.argoproj.io/secret-type", "cluster")],
+    );
+    let clusters = [prod, local];
+    let fast = expand_with(
+        appset(json!({
+            "generators": [{"clusters": {"selector": {"matchLabels": {"enable_ingress_nginx": "true"}}}}],
+            "template": {"metadata": {"name": "ingress-{{name}}"},
+                "spec": {"project": "{{project}}", "source": {"targetRevision": "{{metadata.annotations.addons_repo_revision}}"}}}
+        })),
+        &sample_repo(),
+        &clusters,
+    )
+    .unwrap();
+    assert_eq!(names(&fast), ["ingress-prod"]);
+    assert_eq!(field(&fast[0], "/spec/source/targetRevision"), "v1.2.0");
+    assert_eq!(field(&fast[0], "/spec/project"), "platform");
+    let go = expand_with(
+        appset(json!({
+            "goTemplate": true,
+            "generators": [{"clusters": {}}],
+            "template": {"metadata": {"name": "{{.name}}"},
+                "spec": {"source": {"targetRevision": "{{default \"none\" (index .metadata.annotations \"addons_repo_revision\")}}"}}}
+        })),
+        &sample_repo(),
+        &clusters,
+    )
+    .unwrap();
+    assert_eq!(names(&go), ["prod", "in-cluster"]);
+    assert_eq!(field(&go[0], "/spec/source/targetRevision"), "v1.2.0");
+    assert_eq!(field(&go[1], "/spec/source/targetRevision"), "none");
+
+    let (apps, warnings) = crate::apps::appset::expand_with_warnings(
+        &appset(json!({
+            "generators": [{"clusters": {"selector": {"matchLabels": {"env": "nowhere"}}}}],
+            "template": {"metadata": {"name": "{{name}}"}, "spec": {}}
+        })),
+        &ExpandContext {
+            git: &sample_repo(),
+            clusters: &clusters,
+        },
+    )
+    .unwrap();
+    assert!(apps.is_empty());
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("matches no cluster (known: prod, in-cluster)"),
+        "{warnings:?}"
+    );
 }

@@ -9,6 +9,8 @@ mod list;
 mod matrix;
 mod merge;
 
+pub use clusters::IN_CLUSTER_SERVER;
+
 use serde_json::{Map, Value};
 
 use super::error::{GenCause, GenError};
@@ -51,6 +53,18 @@ pub struct GenCtx<'a> {
     pub renderer: &'a Renderer,
     /// `spec.applyNestedSelectors`.
     pub apply_nested_selectors: bool,
+    /// What generators noticed that is not an error (a selector matching no cluster).
+    pub warnings: std::cell::RefCell<Vec<String>>,
+}
+
+impl GenCtx<'_> {
+    /// Records a warning once (a matrix may run a generator once per parameter set).
+    pub fn warn(&self, message: String) {
+        let mut w = self.warnings.borrow_mut();
+        if !w.contains(&message) {
+            w.push(message);
+        }
+    }
 }
 
 /// Parameter sets from one generator kind, with the template they fill.
