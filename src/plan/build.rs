@@ -498,6 +498,75 @@ fn same_for_apply(predicted: &Value, live: &Value) -> bool {
 
 /// Builds the plan of the selected apps against their clusters. A plan starts over: a server
 /// lost before it (in an earlier round of a watch) is tried again.
+/// What an app's comparison needs, worked out before the dry runs.
+struct Prep {
+    session: Arc<Session>,
+    rules: Vec<crate::diff::IgnoreRule>,
+    notes: IgnoreNotes,
+    /// Per step: whether its live state is known (its LIST was not refused).
+    compared: Vec<bool>,
+}
+
+/// What a dry run predicts the server would store (None: created with the sync, or not
+/// predictable), and whether hand edits had to be taken over to get it.
+type Prediction = (Result<Option<Value>, ApplyError>, bool);
+
+/// The dry run of one step, unless the live object proves it a no-op.
+async fn predict(
+    conn: &crate::cluster::Connection,
+    step: &Step,
+    live: Option<&Value>,
+    force: bool,
+) -> Prediction {
+    let Some(target) = step.target.as_ref().filter(|t| !t.needs_crd) else {
+        return (Ok(None), false);
+    };
+    // A server already gone: nothing to ask.
+    if conn.lost().is_some() {
+        return (Ok(None), false);
+    }
+    if let Some(l) = live
+        && provably_unchanged(step, l)
+    {
+        return (Ok(Some(l.clone())), false);
+    }
+    let ns = if target.namespaced {
+        step.key.namespace.as_deref()
+    } else {
+        None
+    };
+    let mut how = ApplyParams {
+        dry_run: true,
+        force,
+        validate: !step.options.no_validate,
+    };
+    let mut forced = false;
+    loop {
+        match server_side_apply(conn, &target.resource, ns, &step.body, how).await {
+            Ok(v) => return (Ok(Some(v)), forced),
+            // The namespace comes with the sync (or another app): predict creation.
+            Err(ApplyError::NamespaceMissing(_)) => return (Ok(None), forced),
+            // Server-side apply refuses unknown fields of built-in kinds whatever the
+            // validation; with Validate=false sync writes the object the classic way instead,
+            // which drops them.
+            Err(ApplyError::Refused { message, .. })
+                if !how.validate && unknown_field(&message) =>
+            {
+                return (Ok(None), forced);
+            }
+            // Fields taken by hand edits are drift: Git takes them back. Fields another manager
+            // *applies* are a real conflict.
+            Err(ApplyError::Conflict { managers, .. })
+                if !how.force && live.is_some_and(|l| only_hand_edits(l, &managers)) =>
+            {
+                how.force = true;
+                forced = true;
+            }
+            Err(e) => return (Err(e), forced),
+        }
+    }
+}
+
 pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
     for s in clusters.sessions() {
         s.conn.forget_loss();
@@ -676,28 +745,26 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
     }
 
     // Desired state: a dry run per object, except where the live object proves it a no-op.
+    // First what each app needs (its rules, which of its objects can be compared), then the
+    // dry runs of all apps in one stream bounded by --concurrency (a hundred small apps would
+    // otherwise wait for each other), then each app's comparison in tree order.
     let no_live = HashMap::new();
-    let mut stopped_at = None;
+    let mut preps: Vec<Option<Prep>> = Vec::with_capacity(apps.len());
     for (i, (p, node)) in apps.iter_mut().zip(&nodes).enumerate() {
-        if let Some(why) = lost(&sessions) {
-            stopped_at = Some((i, why));
-            break;
-        }
         if !p.errors.is_empty() && p.steps.is_empty() {
+            preps.push(None);
             continue;
         }
         let Some(session) = p.context.as_ref().and_then(|c| sessions.get(c)).cloned() else {
+            preps.push(None);
             continue;
         };
-        let live_map = p
-            .context
-            .as_ref()
-            .and_then(|c| live.get(c))
-            .unwrap_or(&no_live);
+        let live_map = live.get(&session.context).unwrap_or(&no_live);
         let rules = match ignore_rules(node) {
             Ok(r) => r,
             Err(e) => {
                 p.errors.push(format!("spec.ignoreDifferences: {e}"));
+                preps.push(None);
                 continue;
             }
         };
@@ -709,11 +776,9 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                 }
             }
         }
-        let force = req.force_conflicts;
-        let conn = &session.conn;
         let l = lists.get(&session.context);
         let unknown = &unknown_lists[i];
-        let compared: Vec<bool> = p
+        let compared = p
             .steps
             .iter()
             .map(|s| {
@@ -721,72 +786,70 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
                     .is_some_and(|i| unknown.contains(&i))
             })
             .collect();
-        let predictions: Vec<(Result<Option<Value>, ApplyError>, bool)> =
-            stream::iter(p.steps.iter().zip(&compared))
-                .map(|(step, &compared)| {
-                    let live = live_map.get(&step.key);
-                    async move {
-                        let Some(target) = step.target.as_ref().filter(|t| !t.needs_crd) else {
-                            return (Ok(None), false);
-                        };
-                        // Unknown live state, or a server already gone: nothing to ask.
-                        if !compared || conn.lost().is_some() {
-                            return (Ok(None), false);
-                        }
-                        if let Some(l) = live
-                            && provably_unchanged(step, l)
-                        {
-                            return (Ok(Some(l.clone())), false);
-                        }
-                        let ns = if target.namespaced {
-                            step.key.namespace.as_deref()
-                        } else {
-                            None
-                        };
-                        let mut how = ApplyParams {
-                            dry_run: true,
-                            force,
-                            validate: !step.options.no_validate,
-                        };
-                        let mut forced = false;
-                        loop {
-                            match server_side_apply(conn, &target.resource, ns, &step.body, how)
-                                .await
-                            {
-                                Ok(v) => return (Ok(Some(v)), forced),
-                                // The namespace comes with the sync (or another app): predict
-                                // creation.
-                                Err(ApplyError::NamespaceMissing(_)) => return (Ok(None), forced),
-                                // Server-side apply refuses unknown fields of built-in kinds
-                                // whatever the validation; with Validate=false sync writes the
-                                // object the classic way instead, which drops them.
-                                Err(ApplyError::Refused { message, .. })
-                                    if !how.validate && unknown_field(&message) =>
-                                {
-                                    return (Ok(None), forced);
-                                }
-                                // Fields taken by hand edits are drift: Git takes them back.
-                                // Fields another manager *applies* are a real conflict.
-                                Err(ApplyError::Conflict { managers, .. })
-                                    if !how.force
-                                        && live.is_some_and(|l| only_hand_edits(l, &managers)) =>
-                                {
-                                    how.force = true;
-                                    forced = true;
-                                }
-                                Err(e) => return (Err(e), forced),
-                            }
-                        }
-                    }
-                })
-                .buffered(req.concurrency.max(1))
-                .collect()
-                .await;
-        if let Some(why) = conn.lost() {
-            // What this app's requests got after the loss says nothing about the app.
+        preps.push(Some(Prep {
+            session,
+            rules,
+            notes,
+            compared,
+        }));
+    }
+    let force = req.force_conflicts;
+    let jobs = apps
+        .iter()
+        .zip(&preps)
+        .enumerate()
+        .filter_map(|(i, (p, prep))| Some((i, p, prep.as_ref()?)))
+        .flat_map(|(i, p, prep)| {
+            let live_map = live.get(&prep.session.context).unwrap_or(&no_live);
+            p.steps
+                .iter()
+                .zip(&prep.compared)
+                .map(move |(step, &compared)| (i, step, compared, live_map.get(&step.key), prep))
+        });
+    let mut predictions: Vec<Vec<Prediction>> = apps.iter().map(|_| Vec::new()).collect();
+    let mut saw_loss = vec![false; apps.len()];
+    let mut results = stream::iter(jobs)
+        .map(|(i, step, compared, live, prep)| async move {
+            let conn = &prep.session.conn;
+            let prediction = if compared {
+                predict(conn, step, live, force).await
+            } else {
+                (Ok(None), false)
+            };
+            (i, prediction, conn.lost().is_some())
+        })
+        .buffered(req.concurrency.max(1));
+    while let Some((i, prediction, lost)) = results.next().await {
+        predictions[i].push(prediction);
+        saw_loss[i] |= lost;
+    }
+    drop(results);
+
+    let mut stopped_at = None;
+    for (i, ((p, prep), predictions)) in apps.iter_mut().zip(preps).zip(predictions).enumerate() {
+        let Some(Prep {
+            session,
+            rules,
+            mut notes,
+            compared,
+        }) = prep
+        else {
+            continue;
+        };
+        // What an app's requests got after a loss says nothing about the app; an app that
+        // asked nothing is judged by whether any server is gone.
+        let gone = if saw_loss[i] {
+            session.conn.lost()
+        } else if predictions.is_empty() {
+            lost(&sessions)
+        } else {
+            None
+        };
+        if let Some(why) = gone {
             stopped_at = Some((i, why));
             break;
         }
+        let live_map = live.get(&session.context).unwrap_or(&no_live);
         let app_name = p.name.clone();
         let fail_on_shared = p.options.fail_on_shared_resource;
         let mut errors = Vec::new();
