@@ -337,6 +337,27 @@ pub async fn live_holder(
         .and_then(|l| l.spec.and_then(|s| s.holder_identity)))
 }
 
+/// The names of the leases in `namespace` that someone holds (not expired): one LIST, for a
+/// run that only needs to know whether anyone is at work.
+pub async fn held_names(
+    conn: &Connection,
+    namespace: &str,
+) -> Result<std::collections::HashSet<String>, ClusterError> {
+    paths::check(Some(namespace), None)?;
+    let api: Api<Lease> = Api::namespaced(conn.client.clone(), namespace);
+    let leases = match api.list(&Default::default()).await {
+        Ok(l) => l.items,
+        Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
+        Err(e) => return Err(conn.error(e, "list leases")),
+    };
+    let now = Timestamp::now();
+    Ok(leases
+        .into_iter()
+        .filter(|l| !expired(l, now))
+        .filter_map(|l| l.metadata.name)
+        .collect())
+}
+
 /// Gives a lease up at once (a watch that stops).
 pub async fn withdraw(conn: &Connection, namespace: &str, name: &str) {
     let api: Api<Lease> = Api::namespaced(conn.client.clone(), namespace);

@@ -46,7 +46,9 @@ pub struct PlanRequest<'a> {
 }
 
 /// The apps of `select` and all their descendants, in tree order (all when `select` is empty).
-fn selected<'t>(tree: &'t AppTree, select: &[String]) -> Vec<&'t AppNode> {
+/// The apps a run covers: the selected ones and their descendants, in tree order (all when
+/// nothing is selected).
+pub fn selected<'t>(tree: &'t AppTree, select: &[String]) -> Vec<&'t AppNode> {
     if select.is_empty() {
         return tree.apps.iter().collect();
     }
@@ -282,12 +284,7 @@ fn skeleton(app: &AppNode) -> AppPlan {
             .finalizers
             .iter()
             .any(|f| f.starts_with(RESOURCES_FINALIZER)),
-        revisions: app
-            .sources
-            .iter()
-            .filter(|s| s.source_type.is_some())
-            .map(|s| s.revision.clone().unwrap_or_else(|| "worktree".into()))
-            .collect(),
+        revisions: revisions_of(app),
         steps: Vec::new(),
         hooks: Vec::new(),
         prunes: Vec::new(),
@@ -1010,6 +1007,16 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
     }
     plan.apps = apps;
     plan
+}
+
+/// The revisions an app renders from, one per source that renders (`worktree` for the work
+/// tree): what its record says was deployed.
+pub fn revisions_of(app: &AppNode) -> Vec<String> {
+    app.sources
+        .iter()
+        .filter(|s| s.source_type.is_some())
+        .map(|s| s.revision.clone().unwrap_or_else(|| "worktree".into()))
+        .collect()
 }
 
 /// The inventory an app leaves after a sync: where its objects now are.

@@ -20,7 +20,7 @@ use kube::core::discovery::ApiResource;
 use serde_json::Value;
 
 pub(crate) use build::unknown_field;
-pub use build::{PlanRequest, build, inventory_of};
+pub use build::{PlanRequest, build, inventory_of, revisions_of, selected};
 pub use clusters::{Clusters, Session};
 pub use hooks::{DeletePolicy, Phase};
 pub use options::{AppOptions, Automation, Effective};

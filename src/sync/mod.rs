@@ -17,7 +17,7 @@ mod prune;
 mod report;
 mod wait;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,6 +32,7 @@ pub use events::{Event, Events};
 pub use lock::{Locks, lock_apps};
 pub use report::{AppOutcome, AppResult, RemovedResult, SyncReport};
 
+use crate::health::HealthStatus;
 use crate::history::record::{self, AppRecord, Outcome, SyncEntry};
 use crate::plan::{Action, AppPlan, Clusters, Phase, Plan, Session};
 use prereq::Prereqs;
@@ -726,6 +727,31 @@ pub async fn lock_plan_run(
     lock_timeout: Duration,
     events: Events,
 ) -> Result<(Plan, SyncReport), crate::cluster::lease::LockError> {
+    let plan_request = || crate::plan::PlanRequest {
+        tree,
+        select,
+        tree_id,
+        records_namespace: &req.records_namespace,
+        force_conflicts: req.force_conflicts,
+        concurrency: req.concurrency,
+    };
+    // A sync that would write nothing needs no locks: it reads what diff reads and stops
+    // there, so syncing an unchanged tree costs what diff costs. Tried only when every app's
+    // record says this revision is already deployed, so a sync with work to do plans once.
+    if already_deployed(clusters, tree, tree_id, select, req).await {
+        let started = Instant::now();
+        let plan = crate::plan::build(clusters, plan_request()).await;
+        if let Some(report) = nothing_to_do(&plan, req, tree_id, started) {
+            for a in &report.apps {
+                events.send(Event::AppFinished {
+                    app: a.name.clone(),
+                    succeeded: true,
+                    summary: "in sync and healthy: nothing to do".into(),
+                });
+            }
+            return Ok((plan, report));
+        }
+    }
     let locks = lock_apps(
         clusters,
         tree,
@@ -737,22 +763,147 @@ pub async fn lock_plan_run(
     )
     .await?;
     // The plan is built under the locks, so no other sync changes what it saw.
-    let plan = crate::plan::build(
-        clusters,
-        crate::plan::PlanRequest {
-            tree,
-            select,
-            tree_id,
-            records_namespace: &req.records_namespace,
-            force_conflicts: req.force_conflicts,
-            concurrency: req.concurrency,
-        },
-    )
-    .await;
+    let plan = crate::plan::build(clusters, plan_request()).await;
     let report = run(clusters, &plan, req, events).await;
     // A lease on a server that is gone cannot be released; it expires on its own.
     if report.incomplete.is_none() {
         locks.release().await;
     }
     Ok((plan, report))
+}
+
+/// Whether every selected app's record (in its cluster) says this tree's revision of it was
+/// the last thing deployed, successfully, by this kind of operation: the only case in which a
+/// sync may have nothing to do.
+async fn already_deployed(
+    clusters: &mut Clusters,
+    tree: &crate::apps::AppTree,
+    tree_id: &str,
+    select: &[String],
+    req: &SyncRequest,
+) -> bool {
+    // Per cluster: the records, and the leases someone holds (a sync at work: the locked
+    // path waits for it and names it).
+    let mut records: HashMap<String, (Vec<AppRecord>, HashSet<String>)> = HashMap::new();
+    for node in crate::plan::selected(tree, select) {
+        if node.error.is_some() {
+            return false;
+        }
+        let Some(context) = clusters.context_for(&node.app.spec.destination) else {
+            return false;
+        };
+        if !records.contains_key(&context) {
+            let Ok(session) = clusters.session(&context).await else {
+                return false;
+            };
+            let ns = &req.records_namespace;
+            let (Ok(found), Ok(held)) = futures::join!(
+                record::load_all(&session.conn, ns),
+                crate::cluster::lease::held_names(&session.conn, ns)
+            ) else {
+                return false;
+            };
+            records.insert(context.clone(), (found, held));
+        }
+        let (found, held) = &records[&context];
+        if held.contains(&record::record_name(&node.name)) {
+            return false;
+        }
+        let revision = crate::plan::revisions_of(node)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let deployed = found
+            .iter()
+            .find(|r| r.app == node.name && r.tree == tree_id)
+            .and_then(AppRecord::last)
+            .is_some_and(|e| {
+                e.outcome == Outcome::Succeeded
+                    && e.operation == req.operation
+                    && e.revision == revision
+            });
+        if !deployed {
+            return false;
+        }
+    }
+    true
+}
+
+/// The report of a sync that has nothing to do, when `plan` proves it: every app compared,
+/// every object unchanged and healthy, nothing to prune, no hook to run, no namespace to
+/// create, and no record that a sync would change. None when a real sync is needed.
+fn nothing_to_do(
+    plan: &Plan,
+    req: &SyncRequest,
+    tree_id: &str,
+    started: Instant,
+) -> Option<SyncReport> {
+    let clean = plan.incomplete.is_none()
+        && plan.errors.is_empty()
+        && plan.removed.iter().all(|r| r.objects.is_empty());
+    if !clean || !plan.apps.iter().all(|a| app_unchanged(a, req, tree_id)) {
+        return None;
+    }
+    Some(SyncReport {
+        revision: req.revision.clone(),
+        apps: plan
+            .apps
+            .iter()
+            .map(|a| AppResult {
+                name: a.name.clone(),
+                context: a.context.clone(),
+                outcome: AppOutcome::Synced,
+                applied: 0,
+                pruned: 0,
+                hooks: 0,
+                not_pruned: 0,
+                seconds: 0.0,
+                message: None,
+            })
+            .collect(),
+        warnings: plan
+            .warnings
+            .iter()
+            .cloned()
+            .chain(plan.apps.iter().flat_map(|a| {
+                a.warnings
+                    .iter()
+                    .map(move |w| format!("app {:?}: {w}", a.name))
+            }))
+            .collect(),
+        seconds: started.elapsed().as_secs_f64(),
+        ..Default::default()
+    })
+}
+
+/// One app of [`nothing_to_do`]: as `write_inventories` would leave its record untouched.
+fn app_unchanged(a: &AppPlan, req: &SyncRequest, tree_id: &str) -> bool {
+    let runs_hooks = req.hooks
+        && a.hooks.iter().any(|h| {
+            h.phases
+                .iter()
+                .any(|p| matches!(p, Phase::PreSync | Phase::Sync | Phase::PostSync))
+        });
+    let healthy = |s: &crate::plan::Step| {
+        s.live.as_ref().is_some_and(|l| {
+            crate::health::assess(l).is_none_or(|h| h.status == HealthStatus::Healthy)
+        })
+    };
+    let Some(rec) = &a.record else {
+        return false;
+    };
+    a.errors.is_empty()
+        && !a.render_failed
+        && !a.unfinished
+        && a.context.is_some()
+        && a.create_namespace.is_none()
+        && a.prunes.is_empty()
+        && !runs_hooks
+        && a.steps
+            .iter()
+            .all(|s| s.action == Action::Unchanged && healthy(s))
+        && rec.tree == tree_id
+        && rec.cascade == a.cascade
+        && rec.destination_namespace == a.destination_namespace
+        && rec.inventory == crate::plan::inventory_of(a)
 }

@@ -311,3 +311,22 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> (Run, std::t
     };
     (run, took)
 }
+
+/// The plugin's requests in the test cluster's audit log (its User-Agent), oldest first.
+pub fn audit_events() -> Vec<serde_json::Value> {
+    let audit = cluster_kubeconfig().parent().unwrap().join("audit.log");
+    assert!(
+        audit.exists(),
+        "{} is missing: restart the test cluster (scripts/test-cluster.sh stop; start) so it audits",
+        audit.display()
+    );
+    let text = std::fs::read_to_string(&audit).unwrap();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| {
+            e["userAgent"]
+                .as_str()
+                .is_some_and(|ua| ua.starts_with("kubectl-gitops/"))
+        })
+        .collect()
+}

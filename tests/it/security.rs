@@ -6,7 +6,7 @@
 //! works.
 
 use crate::gitrepo::GitRepo;
-use crate::harness::{Run, TestNamespace, cluster_kubeconfig, gitops_in, kubectl_ok, tempdir};
+use crate::harness::{Run, TestNamespace, gitops_in, kubectl_ok, tempdir};
 
 const URL: &str = "https://git.example.com/lab/hostile.git";
 
@@ -440,22 +440,7 @@ fn a_hostile_repository_cannot_reach_the_machine_or_the_cluster() {
 /// The API server's audit log: every request the plugin made names only the test's own
 /// namespace (or no namespace: discovery, cluster-scoped lists).
 fn assert_no_request_left_the_namespaces(h: &Hostile) {
-    let audit = cluster_kubeconfig().parent().unwrap().join("audit.log");
-    assert!(
-        audit.exists(),
-        "{} is missing: restart the test cluster (scripts/test-cluster.sh stop; start) so it audits",
-        audit.display()
-    );
-    let text = std::fs::read_to_string(&audit).unwrap();
-    let ours: Vec<serde_json::Value> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|e| {
-            e["userAgent"]
-                .as_str()
-                .is_some_and(|ua| ua.starts_with("kubectl-gitops/"))
-        })
-        .collect();
+    let ours = crate::harness::audit_events();
     let mine: Vec<&serde_json::Value> = ours
         .iter()
         .filter(|e| {

@@ -457,6 +457,68 @@ fn a_second_sync_waits_for_the_lock_and_names_its_holder() {
     kubectl_stdin(&["apply", "-f", "-"], &lease.replace(&now, old)).success();
     gitops(&repo, &rec, &["sync"]).success();
     assert!(get(&ns.name, "configmap/cm").is_some());
+    // With nothing to do, a held lock still stops a sync and is named: someone is at work.
+    let renewed = k8s_openapi_now();
+    kubectl_stdin(&["apply", "-f", "-"], &lease.replace(&now, &renewed)).success();
+    let out = gitops(&repo, &rec, &["sync", "--lock-timeout", "1s"]).code(2);
+    assert!(
+        out.stderr.contains("is locked by ci-bot@runner-7"),
+        "{out:#?}"
+    );
+}
+
+#[test]
+fn a_sync_with_nothing_to_do_takes_no_lock_and_writes_nothing() {
+    let ns = TestNamespace::new("snoop");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("noop", "noop", &ns.name, "", ""))
+        .write("noop/cm.yaml", &configmap("cm", "1", ""));
+    repo.commit("app");
+    let first = gitops(&repo, &rec, &["sync"]).success();
+    assert!(result_line(&first, "noop").contains("Synced"), "{first:#?}");
+    let writes = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| {
+                let ns_of = e["objectRef"]["namespace"].as_str().unwrap_or_default();
+                (ns_of == ns.name || ns_of == rec.name)
+                    && !matches!(e["verb"].as_str(), Some("get" | "list" | "watch"))
+            })
+            .map(|e| format!("{} {}", e["verb"], e["requestURI"]))
+            .collect()
+    };
+    // The first sync took its lease (leases are audited outside kube-system).
+    let before = crate::harness::audit_events();
+    let lease_writes: Vec<String> = writes(&before)
+        .into_iter()
+        .filter(|w| w.contains("/leases"))
+        .collect();
+    assert!(!lease_writes.is_empty(), "the audit log shows lease writes");
+    let again = gitops(&repo, &rec, &["sync"]).success();
+    assert!(result_line(&again, "noop").contains("Synced"), "{again:#?}");
+    let after = crate::harness::audit_events();
+    assert_eq!(writes(&after[before.len()..]), Vec::<String>::new());
+    // Drift is work: the lock is taken and Git's value put back.
+    kubectl_ok(&[
+        "-n",
+        &ns.name,
+        "patch",
+        "configmap",
+        "cm",
+        "-p",
+        r#"{"data":{"value":"2"}}"#,
+    ]);
+    gitops(&repo, &rec, &["sync"]).success();
+    let value = get(&ns.name, "configmap/cm").unwrap()["data"]["value"].clone();
+    assert_eq!(value, "1");
+    let healed = crate::harness::audit_events();
+    assert!(
+        writes(&healed[after.len()..])
+            .iter()
+            .any(|w| w.contains("/leases")),
+        "the healing sync took its lease"
+    );
 }
 
 fn k8s_openapi_now() -> String {
