@@ -312,6 +312,55 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> (Run, std::t
     (run, took)
 }
 
+/// `kubectl gitops ARGS` in `dir`, with its peak resident memory in KiB (the plugin's, or a
+/// renderer's it waited for, whichever is larger), from the kernel's accounting at exit.
+pub fn gitops_in_measured(dir: &Path, args: &[&str]) -> (Run, u64) {
+    use std::io::Read;
+    let kc = cluster_kubeconfig();
+    let mut cmd = kubectl(Some(&kc));
+    // Reaped below with wait4, which std's Child does not know.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd
+        .current_dir(dir)
+        .arg("gitops")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn kubectl gitops");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child, which nothing else waits
+    // for (the Child handle is never waited on).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    let run = Run {
+        code,
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+    };
+    (run, usage.ru_maxrss as u64)
+}
+
 /// The plugin's requests in the test cluster's audit log (its User-Agent), oldest first.
 pub fn audit_events() -> Vec<serde_json::Value> {
     let audit = cluster_kubeconfig().parent().unwrap().join("audit.log");

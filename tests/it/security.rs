@@ -10,6 +10,9 @@ use crate::harness::{Run, TestNamespace, gitops_in, kubectl_ok, tempdir};
 
 const URL: &str = "https://git.example.com/lab/hostile.git";
 
+/// The most memory a run over the hostile repository may use (its peak resident set).
+const MEMORY_BOUND_KIB: u64 = 256 * 1024;
+
 /// An Application for a case: `source` and `destination` are YAML flow mappings.
 fn application(name: &str, source: &str, namespace: &str, extra: &str) -> String {
     format!(
@@ -380,7 +383,15 @@ fn a_hostile_repository_cannot_reach_the_machine_or_the_cluster() {
         vec!["diff", "-o", "json"],
         vec!["diff", "-o", "markdown"],
     ] {
-        runs.push((args.join(" "), gitops_in(dir, &args)));
+        let (run, peak_kib) = crate::harness::gitops_in_measured(dir, &args);
+        // The alias bombs, the deep nesting, the huge file and the template loops are refused
+        // within their budgets: the run stays small.
+        assert!(
+            peak_kib < MEMORY_BOUND_KIB,
+            "{args:?} peaked at {} MiB",
+            peak_kib / 1024
+        );
+        runs.push((args.join(" "), run));
     }
     let all: Vec<&str> = EXPECTED.iter().map(|(a, _)| *a).collect();
     check_runs(&h, &runs, &all);
