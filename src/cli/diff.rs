@@ -7,14 +7,15 @@ use serde::Serialize;
 use super::args::{DiffArgs, DiffFormat, GlobalArgs};
 use super::escape::{terminal, terminal_line};
 use super::resolve::{
-    connect_and_learn, gather_facts, resolve_apps, resolve_apps_at, session_clusters, use_color,
+    connect_and_learn, gather_facts, plan_request, resolve_apps, resolve_apps_at, session_clusters,
+    use_color,
 };
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
 use crate::apps::AppTree;
 use crate::diff::{
     AppDiff, AppStatus, Change, DiffReport, ObjectChange, RevisionLabels, diff_revisions, report,
 };
-use crate::plan::{self, PlanRequest};
+use crate::plan;
 
 pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> {
     let target = global.target();
@@ -47,14 +48,7 @@ pub(super) fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<u8, CliError> 
             let mut clusters = session_clusters(&target, conn, catalog, &facts);
             let plan = rt.block_on(plan::build(
                 &mut clusters,
-                PlanRequest {
-                    tree: &resolved.tree,
-                    select: &args.apps,
-                    tree_id: &resolved.tree_id,
-                    records_namespace: &global.records_namespace,
-                    force_conflicts: true,
-                    concurrency: args.concurrency,
-                },
+                plan_request(&resolved, &args.apps, global, true, args.concurrency),
             ));
             report(&plan)
         }

@@ -77,6 +77,26 @@ pub fn gather_facts(
     Ok(facts)
 }
 
+/// What a command asks the planner for: the tree it loaded, the apps selected, where the
+/// records are, whether conflicts are taken over (diff and status plan as if they were, to
+/// show all that Git would change), and how many requests at once.
+pub fn plan_request<'a>(
+    tree: &'a LoadedTree,
+    select: &'a [String],
+    global: &'a super::args::GlobalArgs,
+    force_conflicts: bool,
+    concurrency: usize,
+) -> crate::plan::PlanRequest<'a> {
+    crate::plan::PlanRequest {
+        tree: &tree.tree,
+        select,
+        tree_id: &tree.tree_id,
+        records_namespace: &global.records_namespace,
+        force_conflicts,
+        concurrency,
+    }
+}
+
 /// Loads the tree the arguments name.
 pub fn resolve(args: &TreeArgs, facts: &TreeFacts) -> Result<LoadedTree, CliError> {
     Ok(load(&TreeSpec::from(args), facts)?)

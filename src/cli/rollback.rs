@@ -4,12 +4,12 @@
 
 use super::args::{GlobalArgs, RollbackArgs};
 use super::escape::terminal_line;
-use super::resolve::{connect_and_learn, resolve, session_clusters, use_color};
+use super::resolve::{connect_and_learn, plan_request, resolve, session_clusters, use_color};
 use super::sync::{Operation, exit_code, print_report, run_with_progress, sync_request};
 use super::{CliError, EXIT_ERROR, EXIT_OK, blocking, runtime};
 use crate::history::record::Outcome;
 use crate::history::watch::lease_name;
-use crate::plan::{self, PlanRequest};
+use crate::plan;
 
 pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliError> {
     let target = global.target();
@@ -132,14 +132,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
         if args.dry_run {
             let plan = plan::build(
                 &mut clusters,
-                PlanRequest {
-                    tree: &old.tree,
-                    select: &select,
-                    tree_id: &old.tree_id,
-                    records_namespace: &global.records_namespace,
-                    force_conflicts: args.sync.force_conflicts,
-                    concurrency: args.sync.concurrency,
-                },
+                plan_request(&old, &select, global, args.sync.force_conflicts, args.sync.concurrency),
             )
             .await;
             println!(

@@ -5,12 +5,12 @@ use colored::Colorize;
 use super::args::{GlobalArgs, OutputFormat, StatusArgs};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{connect_and_learn, resolve_apps, session_clusters, use_color};
+use super::resolve::{connect_and_learn, plan_request, resolve_apps, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_ERROR, EXIT_OK, blocking, runtime};
 use crate::health::HealthStatus;
 use crate::history::status::{AppStatus, SyncStatus, statuses};
-use crate::plan::{self, PlanRequest};
+use crate::plan;
 use crate::source::Sha;
 
 pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError> {
@@ -27,14 +27,7 @@ pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError
         let mut clusters = session_clusters(&target, conn, catalog, &facts);
         let plan = plan::build(
             &mut clusters,
-            PlanRequest {
-                tree: &resolved.tree,
-                select: &args.apps,
-                tree_id: &resolved.tree_id,
-                records_namespace: &global.records_namespace,
-                force_conflicts: true,
-                concurrency: args.concurrency,
-            },
+            plan_request(&resolved, &args.apps, global, true, args.concurrency),
         )
         .await;
         let rows = statuses(&plan);

@@ -8,10 +8,10 @@ use serde::Serialize;
 use super::args::{GlobalArgs, OutputFormat, SyncArgs, SyncFlags};
 use super::diff::check_apps;
 use super::escape::{json_pretty, terminal_line};
-use super::resolve::{connect_and_learn, resolve_apps, session_clusters, use_color};
+use super::resolve::{connect_and_learn, plan_request, resolve_apps, session_clusters, use_color};
 use super::table::Columns;
 use super::{CliError, EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, runtime};
-use crate::plan::{self, Action, Clusters, Plan, PlanRequest};
+use crate::plan::{self, Action, Clusters, Plan};
 use crate::sync::{self, AppOutcome, Event, Events, SyncReport, SyncRequest};
 
 pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> {
@@ -33,14 +33,13 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     if args.dry_run {
         let plan = rt.block_on(plan::build(
             &mut clusters,
-            PlanRequest {
-                tree: &resolved.tree,
-                select: &args.apps,
-                tree_id: &resolved.tree_id,
-                records_namespace: &global.records_namespace,
-                force_conflicts: args.sync.force_conflicts,
-                concurrency: args.sync.concurrency,
-            },
+            plan_request(
+                &resolved,
+                &args.apps,
+                global,
+                args.sync.force_conflicts,
+                args.sync.concurrency,
+            ),
         ));
         print_plan(&plan, args, &resolved)?;
         return Ok(
