@@ -9,10 +9,12 @@
 //! into place when complete): [`sweep_stale`] removes those of processes that are gone.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-/// The run's directory, created on first use.
-static RUN_DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+use crate::source::SourceError;
+
+/// The run's directory, created on first use (a failure is kept too, shared by every caller).
+static RUN_DIR: OnceLock<Result<PathBuf, Arc<SourceError>>> = OnceLock::new();
 
 /// Whether a process of this id still exists (a pid that cannot be asked about counts as
 /// alive: nothing of it is removed).
@@ -39,9 +41,9 @@ fn base() -> PathBuf {
     ))
 }
 
-fn create_run_dir() -> Result<PathBuf, String> {
+fn create_run_dir() -> Result<PathBuf, SourceError> {
     let base = base();
-    crate::source::ensure_private_dir(&base).map_err(|e| e.to_string())?;
+    crate::source::ensure_private_dir(&base)?;
     // What runs that are gone left behind.
     if let Ok(entries) = std::fs::read_dir(&base) {
         for e in entries.flatten() {
@@ -59,18 +61,18 @@ fn create_run_dir() -> Result<PathBuf, String> {
         }
     }
     let run = base.join(format!("run-{}", std::process::id()));
-    crate::source::ensure_private_dir(&run).map_err(|e| e.to_string())?;
+    crate::source::ensure_private_dir(&run)?;
     // Another run that ended in between may have removed the (empty) base, which creating
     // ours made again with the umask's mode: made private again.
-    crate::source::ensure_private_dir(&base).map_err(|e| e.to_string())?;
+    crate::source::ensure_private_dir(&base)?;
     Ok(run)
 }
 
 /// The run's directory.
 pub fn run_dir() -> std::io::Result<&'static Path> {
-    match RUN_DIR.get_or_init(create_run_dir) {
+    match RUN_DIR.get_or_init(|| create_run_dir().map_err(Arc::new)) {
         Ok(p) => Ok(p),
-        Err(e) => Err(std::io::Error::other(e.clone())),
+        Err(e) => Err(std::io::Error::other(SourceError::Shared(Arc::clone(e)))),
     }
 }
 

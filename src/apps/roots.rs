@@ -13,8 +13,11 @@ use std::path::PathBuf;
 
 use super::application::{Application, ApplicationSource, Destination, SourceType};
 use super::tree::Resolver;
-use crate::render::{BuildOptions, DirectoryOptions, Object, parse_objects, render_directory};
-use crate::source::{EntryKind, RepoPath, RepoView};
+use crate::render::{
+    BuildOptions, DirectoryOptions, Object, ParseError, RenderError, parse_objects,
+    render_directory,
+};
+use crate::source::{EntryKind, RepoPath, RepoView, Snapshot, SourceError};
 
 /// The namespace Argo CD runs in, where root Applications put their children.
 const ROOT_NAMESPACE: &str = "argocd";
@@ -42,6 +45,59 @@ impl fmt::Display for Root {
     }
 }
 
+/// Why a root gives no top of the tree (the caller names the root).
+#[derive(Debug, thiserror::Error)]
+pub enum RootError {
+    /// A path in the repository was given, but there is no repository.
+    #[error("there is no repository to read it from")]
+    NoRepository,
+    /// The path is not in the repository at the revision read.
+    #[error("does not exist in {snapshot}")]
+    Missing {
+        /// The revision read.
+        snapshot: Snapshot,
+    },
+    /// The root holds (or renders) no Application nor ApplicationSet.
+    #[error(
+        "{} no Application or ApplicationSet{}; ROOT must be (or render) the Applications of the tree",
+        holds(*kind),
+        only(others)
+    )]
+    NoApps {
+        /// How the root was read.
+        kind: SourceType,
+        /// What it holds instead ([`summary`]), empty when nothing.
+        others: String,
+    },
+    /// Reading the repository failed.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// A manifest file is malformed.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// Rendering the root folder failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// How [`RootError::NoApps`] says what the root is.
+fn holds(kind: SourceType) -> &'static str {
+    match kind {
+        SourceType::Directory => "holds",
+        SourceType::Kustomize => "is a kustomization that renders",
+        SourceType::Helm => "is a Helm chart that renders",
+    }
+}
+
+/// ` (only 1 ConfigMap)`, or nothing when the root holds nothing else either.
+fn only(others: &str) -> String {
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (only {others})")
+    }
+}
+
 /// What a root holds.
 pub struct RootObjects {
     /// Its Applications and ApplicationSets: the top of the tree.
@@ -58,17 +114,17 @@ impl Resolver<'_> {
         root: &Root,
         view: Option<&RepoView>,
         build: &BuildOptions,
-    ) -> Result<RootObjects, String> {
+    ) -> Result<RootObjects, RootError> {
         let (kind, objects) = match root {
             Root::File { path, text } => {
                 let json = path.extension().is_some_and(|e| e == "json");
                 let name = path.display().to_string();
-                let objects = parse_objects(&name, text, json).map_err(|e| e.to_string())?;
+                let objects = parse_objects(&name, text, json)?;
                 (SourceType::Directory, objects)
             }
             Root::Repo(path) => {
                 let Some(view) = view else {
-                    return Err("there is no repository to read it from".into());
+                    return Err(RootError::NoRepository);
                 };
                 self.read_repo_root(view, path, build)?
             }
@@ -77,19 +133,10 @@ impl Resolver<'_> {
             .into_iter()
             .partition(|o| o.is_application() || o.is_application_set());
         if apps.is_empty() {
-            let what = match kind {
-                SourceType::Directory => "holds",
-                SourceType::Kustomize => "is a kustomization that renders",
-                SourceType::Helm => "is a Helm chart that renders",
-            };
-            return Err(format!(
-                "{what} no Application or ApplicationSet{}; ROOT must be (or render) the Applications of the tree",
-                if others.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (only {})", summary(&others))
-                }
-            ));
+            return Err(RootError::NoApps {
+                kind,
+                others: summary(&others),
+            });
         }
         Ok(RootObjects { apps, others })
     }
@@ -99,36 +146,30 @@ impl Resolver<'_> {
         view: &RepoView,
         path: &RepoPath,
         build: &BuildOptions,
-    ) -> Result<(SourceType, Vec<Object>), String> {
-        match view.kind(path).map_err(|e| e.to_string())? {
-            None => Err(format!("does not exist in {}", view.snapshot())),
+    ) -> Result<(SourceType, Vec<Object>), RootError> {
+        match view.kind(path)? {
+            None => Err(RootError::Missing {
+                snapshot: view.snapshot(),
+            }),
             Some(EntryKind::Dir) => {
-                let names: Vec<String> = view
-                    .list_dir(path)
-                    .map_err(|e| e.to_string())?
-                    .into_iter()
-                    .map(|e| e.name)
-                    .collect();
+                let names: Vec<String> = view.list_dir(path)?.into_iter().map(|e| e.name).collect();
                 match ApplicationSource::detect_from_files(names.iter().map(String::as_str)) {
                     SourceType::Directory => {
-                        let objects = render_directory(view, path, &DirectoryOptions::default())
-                            .map_err(|e| e.to_string())?;
+                        let objects = render_directory(view, path, &DirectoryOptions::default())?;
                         Ok((SourceType::Directory, objects))
                     }
                     // Rendered as the source of a root Application would be.
                     _ => {
                         let app = root_application(path, &self.root_repo_url());
                         let source = app.spec.source.clone().unwrap_or_default();
-                        self.render_root_source(&app, &source, view, ROOT_NAMESPACE, build)
-                            .map_err(|e| e.to_string())
+                        Ok(self.render_root_source(&app, &source, view, ROOT_NAMESPACE, build)?)
                     }
                 }
             }
             Some(_) => {
-                let text = view.read_to_string(path).map_err(|e| e.to_string())?;
+                let text = view.read_to_string(path)?;
                 let json = path.extension() == Some("json");
-                let objects =
-                    parse_objects(path.as_str(), &text, json).map_err(|e| e.to_string())?;
+                let objects = parse_objects(path.as_str(), &text, json)?;
                 Ok((SourceType::Directory, objects))
             }
         }

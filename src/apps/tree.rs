@@ -20,7 +20,7 @@ use crate::render::{
 };
 use crate::source::{
     EntryKind, Repo, RepoOrigin, RepoPath, RepoResolver, RepoView, ResolvedRepo, Snapshot,
-    TreeCache, redact_url,
+    SourceError, TreeCache, redact_url,
 };
 
 /// Where a manifest was found: repository, revision, file and document.
@@ -191,6 +191,79 @@ pub enum TreeError {
         app: String,
         /// The first definition, then the second (ignored).
         places: Places,
+    },
+}
+
+/// Why one app could not be rendered: what [`TreeError::Render`] and [`AppNode::error`] say
+/// (they keep the text, as the tree is cloned and compared).
+#[derive(Debug, thiserror::Error)]
+enum AppRenderError {
+    /// `spec.destination.namespace` is not a namespace name.
+    #[error("spec.destination.{0}")]
+    Namespace(#[source] crate::names::NameError),
+    /// Neither `spec.source` nor `spec.sources`.
+    #[error("spec.source is missing (and spec.sources is empty)")]
+    NoSource,
+    /// A source without `repoURL`.
+    #[error("source {position}: repoURL is missing")]
+    NoRepoUrl {
+        /// 1-based position of the source.
+        position: usize,
+    },
+    /// A source with both `chart` and `ref`.
+    #[error("source {position}: a source cannot be both a chart (chart {chart:?}) and a ref")]
+    ChartAndRef {
+        /// 1-based position of the source.
+        position: usize,
+        /// Its `chart`.
+        chart: String,
+    },
+    /// A chart from a chart repository that cannot be named or pulled.
+    #[error("source {position}: {source}")]
+    Chart {
+        /// 1-based position of the source.
+        position: usize,
+        /// Why.
+        #[source]
+        source: HelmError,
+    },
+    /// An `oci://` source without `chart`: an OCI artifact, which Argo CD reads and this tool
+    /// does not.
+    #[error(
+        "source {position}: {url} is an OCI artifact source (oci:// without chart), which is not supported; a Helm chart in an OCI registry needs chart: and targetRevision:"
+    )]
+    OciArtifact {
+        /// 1-based position of the source.
+        position: usize,
+        /// Its `repoURL`, credentials removed.
+        url: String,
+    },
+    /// The source's repository or revision cannot be opened.
+    #[error(transparent)]
+    Repo(#[from] SourceError),
+    /// A chart pulled from a chart repository does not render.
+    #[error("chart {chart:?} {version} from {repo}: {source}")]
+    RenderChart {
+        /// The chart's name.
+        chart: String,
+        /// Its exact version.
+        version: String,
+        /// The chart repository.
+        repo: String,
+        /// Why (boxed: it is large, and the walk keeps one result per app).
+        #[source]
+        source: Box<RenderError>,
+    },
+    /// A Git source does not render.
+    #[error("{repo} at {snapshot}: {source}")]
+    RenderSource {
+        /// The repository, credentials removed.
+        repo: String,
+        /// The revision read.
+        snapshot: Snapshot,
+        /// Why (boxed, as above).
+        #[source]
+        source: Box<RenderError>,
     },
 }
 
@@ -384,10 +457,10 @@ impl Resolver<'_> {
         };
         let top = match self.read_root_objects(root, root_view.as_ref(), build) {
             Ok(objects) => objects,
-            Err(message) => {
+            Err(e) => {
                 tree.errors.push(TreeError::Root {
                     root: root.to_string(),
-                    message,
+                    message: e.to_string(),
                 });
                 return tree;
             }
@@ -473,7 +546,8 @@ impl Resolver<'_> {
                             });
                         }
                     }
-                    Err(message) => {
+                    Err(e) => {
+                        let message = e.to_string();
                         errors.push(Owned {
                             error: TreeError::Render {
                                 app: name.clone(),
@@ -577,7 +651,7 @@ impl Resolver<'_> {
         app: &Application,
         views: &ViewCache,
         build: &BuildOptions,
-    ) -> Result<Rendered, String> {
+    ) -> Result<Rendered, AppRenderError> {
         let dest_ns = app
             .spec
             .destination
@@ -588,11 +662,11 @@ impl Resolver<'_> {
         if let Some(ns) = &app.spec.destination.namespace
             && !ns.is_empty()
         {
-            crate::names::namespace(ns).map_err(|e| format!("spec.destination.{e}"))?;
+            crate::names::namespace(ns).map_err(AppRenderError::Namespace)?;
         }
         let sources = app.spec.effective_sources();
         if sources.is_empty() {
-            return Err("spec.source is missing (and spec.sources is empty)".into());
+            return Err(AppRenderError::NoSource);
         }
         // `$name/...` value files point at the root of the source that has `ref: name`.
         let mut refs: HashMap<String, RepoView> = HashMap::new();
@@ -610,15 +684,14 @@ impl Resolver<'_> {
             let (resolved, view) = match o {
                 Opened::Git(resolved, view) => (resolved, view),
                 Opened::Chart(chart, pulled) => {
-                    let at = format!(
-                        "chart {:?} {} from {}",
-                        chart.chart,
-                        pulled.version,
-                        chart.repo.display()
-                    );
                     let rendered = self
                         .render_chart(app, source, chart, pulled, &refs, dest_ns.as_deref())
-                        .map_err(|e| format!("{at}: {e}"))?;
+                        .map_err(|source| AppRenderError::RenderChart {
+                            chart: chart.chart.clone(),
+                            version: pulled.version.clone(),
+                            repo: chart.repo.display().to_string(),
+                            source: Box::new(source),
+                        })?;
                     infos.push(SourceInfo {
                         repo_url: source.repo_url.clone(),
                         path: String::new(),
@@ -630,7 +703,6 @@ impl Resolver<'_> {
                     continue;
                 }
             };
-            let at = format!("{} at {}", redact_url(&resolved.url), view.snapshot());
             let revision = view.snapshot().sha().map(|s| s.to_string());
             if source.ref_name.is_some() && source.path.is_none() {
                 infos.push(SourceInfo {
@@ -644,7 +716,11 @@ impl Resolver<'_> {
             }
             let (kind, rendered) = self
                 .render_source(app, source, view, &refs, dest_ns.as_deref(), build)
-                .map_err(|e| format!("{at}: {e}"))?;
+                .map_err(|source| AppRenderError::RenderSource {
+                    repo: redact_url(&resolved.url),
+                    snapshot: view.snapshot(),
+                    source: Box::new(source),
+                })?;
             infos.push(SourceInfo {
                 repo_url: source.repo_url.clone(),
                 path: source.path.clone().unwrap_or_default(),
@@ -682,19 +758,20 @@ impl Resolver<'_> {
         source: &ApplicationSource,
         index: usize,
         views: &ViewCache,
-    ) -> Result<Opened, String> {
+    ) -> Result<Opened, AppRenderError> {
+        let position = index + 1;
         if source.repo_url.trim().is_empty() {
-            return Err(format!("source {}: repoURL is missing", index + 1));
+            return Err(AppRenderError::NoRepoUrl { position });
         }
         if let Some(chart) = source.chart.as_deref().filter(|c| !c.trim().is_empty()) {
             // A chart from a chart repository (Argo CD's `IsHelm`): pulled, or read from the
             // chart cache.
-            let context = |e: HelmError| format!("source {}: {e}", index + 1);
+            let context = |source: HelmError| AppRenderError::Chart { position, source };
             if source.ref_name.is_some() {
-                return Err(format!(
-                    "source {}: a source cannot be both a chart (chart {chart:?}) and a ref",
-                    index + 1
-                ));
+                return Err(AppRenderError::ChartAndRef {
+                    position,
+                    chart: chart.to_string(),
+                });
             }
             let chart = ChartRef::parse(&source.repo_url, chart, source.target_revision.as_deref())
                 .map_err(context)?;
@@ -708,20 +785,14 @@ impl Resolver<'_> {
             .get(..6)
             .is_some_and(|s| s.eq_ignore_ascii_case("oci://"))
         {
-            return Err(format!(
-                "source {}: {} is an OCI artifact source (oci:// without chart), which is not supported; a Helm chart in an OCI registry needs chart: and targetRevision:",
-                index + 1,
-                redact_url(&source.repo_url)
-            ));
+            return Err(AppRenderError::OciArtifact {
+                position,
+                url: redact_url(&source.repo_url),
+            });
         }
-        let resolved = self
-            .repos
-            .resolve_url(&source.repo_url)
-            .map_err(|e| e.to_string())?;
+        let resolved = self.repos.resolve_url(&source.repo_url)?;
         let snapshot = self.snapshot_for(&resolved, source.target_revision.as_deref())?;
-        let view = views
-            .get(&resolved.repo, snapshot)
-            .map_err(|e| e.to_string())?;
+        let view = views.get(&resolved.repo, snapshot)?;
         Ok(Opened::Git(resolved, view))
     }
 
@@ -731,7 +802,7 @@ impl Resolver<'_> {
         &self,
         resolved: &ResolvedRepo,
         target: Option<&str>,
-    ) -> Result<Snapshot, String> {
+    ) -> Result<Snapshot, SourceError> {
         if resolved.origin == RepoOrigin::Local && !self.respect_target_revision {
             return Ok(self.snapshot);
         }
@@ -742,7 +813,6 @@ impl Resolver<'_> {
         self.repos
             .resolve_revision(resolved, rev)
             .map(Snapshot::Commit)
-            .map_err(|e| e.to_string())
     }
 
     /// The local repository's URL as a root's source names it: its first remote, else its
@@ -1432,32 +1502,23 @@ struct WalkerGitFiles<'a, 'b> {
 }
 
 impl WalkerGitFiles<'_, '_> {
-    fn view(&self, repo_url: &str, revision: &str) -> Result<RepoView, String> {
-        let resolved = self
-            .resolver
-            .repos
-            .resolve_url(repo_url)
-            .map_err(|e| e.to_string())?;
+    fn view(&self, repo_url: &str, revision: &str) -> Result<RepoView, SourceError> {
+        let resolved = self.resolver.repos.resolve_url(repo_url)?;
         let snapshot = self.resolver.snapshot_for(&resolved, Some(revision))?;
-        self.views
-            .get(&resolved.repo, snapshot)
-            .map_err(|e| e.to_string())
+        self.views.get(&resolved.repo, snapshot)
     }
 }
 
 impl GitFiles for WalkerGitFiles<'_, '_> {
-    fn files(&self, repo_url: &str, revision: &str) -> Result<Vec<String>, String> {
+    fn files(&self, repo_url: &str, revision: &str) -> Result<Vec<String>, SourceError> {
         let view = self.view(repo_url, revision)?;
-        let files = view
-            .walk_files(&RepoPath::root())
-            .map_err(|e| e.to_string())?;
+        let files = view.walk_files(&RepoPath::root())?;
         Ok(files.into_iter().map(|p| p.as_str().to_string()).collect())
     }
 
-    fn read(&self, repo_url: &str, revision: &str, path: &str) -> Result<Vec<u8>, String> {
+    fn read(&self, repo_url: &str, revision: &str, path: &str) -> Result<Vec<u8>, SourceError> {
         let view = self.view(repo_url, revision)?;
-        let path = RepoPath::new(path).map_err(|e| e.to_string())?;
-        view.read(&path).map_err(|e| e.to_string())
+        view.read(&RepoPath::new(path)?)
     }
 }
 

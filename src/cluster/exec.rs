@@ -74,7 +74,34 @@ pub enum ExecError {
         /// The command.
         command: String,
         /// What is wrong (never the output itself: it may hold a token).
-        reason: String,
+        #[source]
+        reason: CredentialProblem,
+    },
+}
+
+/// What is wrong with a plugin's output; never quotes it, as it may hold a token.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialProblem {
+    /// The `KUBERNETES_EXEC_INFO` the plugin is given could not be written.
+    #[error("{0}")]
+    ExecInfo(#[source] serde_json::Error),
+    /// The output is not JSON of the ExecCredential shape (serde's message would quote it).
+    #[error("its output is not an ExecCredential JSON document")]
+    NotExecCredential,
+    /// No `status`.
+    #[error("the ExecCredential has no status")]
+    NoStatus,
+    /// A `status` with neither.
+    #[error("the ExecCredential has neither a token nor a client certificate")]
+    NoCredential,
+    /// A token that cannot be sent as `Authorization: Bearer`.
+    #[error("the token holds characters an HTTP header cannot carry")]
+    TokenNotHeader,
+    /// An `expirationTimestamp` that is not a time.
+    #[error("expirationTimestamp {value:?} is not an RFC 3339 time")]
+    BadExpiration {
+        /// The timestamp as printed (a time, not a secret).
+        value: String,
     },
 }
 
@@ -142,7 +169,7 @@ pub async fn run(exec: &ExecConfig, deadline: Option<Duration>) -> Result<Creden
     };
     let info = serde_json::to_string(&info).map_err(|e| ExecError::BadOutput {
         command: name.clone(),
-        reason: e.to_string(),
+        reason: CredentialProblem::ExecInfo(e),
     })?;
     let mut cmd = tokio::process::Command::new(command);
     cmd.args(exec.args.iter().flatten());
@@ -276,27 +303,26 @@ pub fn stop_running_plugins() {
     }
 }
 
-fn parse(stdout: &[u8]) -> Result<Credential, String> {
+fn parse(stdout: &[u8]) -> Result<Credential, CredentialProblem> {
     // serde's messages quote what they fail on, which could be the token: not passed on.
-    let cred: ExecCredential = serde_json::from_slice(stdout)
-        .map_err(|_| "its output is not an ExecCredential JSON document".to_string())?;
-    let status = cred
-        .status
-        .ok_or_else(|| "the ExecCredential has no status".to_string())?;
+    let cred: ExecCredential =
+        serde_json::from_slice(stdout).map_err(|_| CredentialProblem::NotExecCredential)?;
+    let status = cred.status.ok_or(CredentialProblem::NoStatus)?;
     if let (Some(cert_pem), Some(key_pem)) =
         (status.client_certificate_data, status.client_key_data)
     {
         return Ok(Credential::Certificate { cert_pem, key_pem });
     }
-    let token = status.token.filter(|t| !t.is_empty()).ok_or_else(|| {
-        "the ExecCredential has neither a token nor a client certificate".to_string()
-    })?;
+    let token = status
+        .token
+        .filter(|t| !t.is_empty())
+        .ok_or(CredentialProblem::NoCredential)?;
     let header = HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| "the token holds characters an HTTP header cannot carry".to_string())?;
+        .map_err(|_| CredentialProblem::TokenNotHeader)?;
     let expires = match status.expiration_timestamp {
         Some(t) => Some(
             t.parse()
-                .map_err(|_| format!("expirationTimestamp {t:?} is not an RFC 3339 time"))?,
+                .map_err(|_| CredentialProblem::BadExpiration { value: t.clone() })?,
         ),
         None => None,
     };
@@ -353,9 +379,9 @@ mod tests {
             parse(br#"{"status":{"clientCertificateData":"C","clientKeyData":"K"}}"#).unwrap();
         assert!(matches!(cred, Credential::Certificate { .. }));
         let err = parse(br#"{"status":{"token":["s3cret"]}}"#).err().unwrap();
-        assert!(!err.contains("s3cret"), "{err}");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
         let err = parse(br#"{"status":{}}"#).err().unwrap();
-        assert!(err.contains("neither a token"), "{err}");
+        assert!(matches!(err, CredentialProblem::NoCredential), "{err}");
     }
 
     #[tokio::test]

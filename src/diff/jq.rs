@@ -28,6 +28,18 @@ pub enum JqError {
     /// It failed on a document (the text may quote the document: not for Secrets).
     #[error("{0}")]
     Run(String),
+    /// `path(<expr>)` gave something that is not a path (the text may quote the document).
+    #[error("path() returned {path}, not a path")]
+    NotAPath {
+        /// What it returned, as jq prints it.
+        path: String,
+    },
+    /// A path holds a number that is not an array position.
+    #[error("cannot use {index} as an array index")]
+    BadIndex {
+        /// The number, as jq prints it.
+        index: String,
+    },
 }
 
 /// A compiled jq path expression whose selection gets deleted.
@@ -131,7 +143,7 @@ impl JqPathExpression {
                     }));
                 }
             };
-            paths.extend(resolve(doc, &path).map_err(JqError::Run)?);
+            paths.extend(resolve(doc, &path)?);
         }
         paths.sort_by(|a, b| compare_paths(a, b));
         paths.dedup();
@@ -142,9 +154,11 @@ impl JqPathExpression {
 /// Turns one jq path (an array of keys, indexes and slices) into concrete paths in `doc`.
 /// Negative indexes count from the end; a slice stands for each index it covers; a path that
 /// leaves the document selects nothing.
-fn resolve(doc: &Value, path: &Val) -> Result<Vec<Vec<Part>>, String> {
+fn resolve(doc: &Value, path: &Val) -> Result<Vec<Vec<Part>>, JqError> {
     let Val::Arr(steps) = path else {
-        return Err(format!("path() returned {path}, not a path"));
+        return Err(JqError::NotAPath {
+            path: path.to_string(),
+        });
     };
     let mut out: Vec<(Vec<Part>, &Value)> = vec![(Vec::new(), doc)];
     for step in steps.iter() {
@@ -162,7 +176,7 @@ fn resolve(doc: &Value, path: &Val) -> Result<Vec<Vec<Part>>, String> {
 }
 
 /// The children of `at` that one path step names (none when absent).
-fn select<'a>(at: &'a Value, step: &Val) -> Result<Vec<(Part, &'a Value)>, String> {
+fn select<'a>(at: &'a Value, step: &Val) -> Result<Vec<(Part, &'a Value)>, JqError> {
     match (at, step) {
         (Value::Object(map), Val::TStr(key) | Val::BStr(key)) => {
             let key = String::from_utf8_lossy(key).into_owned();
@@ -179,7 +193,7 @@ fn select<'a>(at: &'a Value, step: &Val) -> Result<Vec<(Part, &'a Value)>, Strin
                 .collect())
         }
         (Value::Array(items), Val::Obj(slice)) => {
-            let bound = |name: &str, default: usize| -> Result<usize, String> {
+            let bound = |name: &str, default: usize| -> Result<usize, JqError> {
                 let key = Val::utf8_str(name.as_bytes().to_vec());
                 match slice.get(&key) {
                     None | Some(Val::Null) => Ok(default),
@@ -198,11 +212,11 @@ fn select<'a>(at: &'a Value, step: &Val) -> Result<Vec<(Part, &'a Value)>, Strin
 }
 
 /// An array position from a jq number: negative counts from the end; before the start is none.
-fn index(v: &Val, len: usize) -> Result<Option<usize>, String> {
+fn index(v: &Val, len: usize) -> Result<Option<usize>, JqError> {
     let text = v.to_string();
-    let n: f64 = text
-        .parse()
-        .map_err(|_| format!("cannot use {text} as an array index"))?;
+    let n: f64 = text.parse().map_err(|_| JqError::BadIndex {
+        index: text.clone(),
+    })?;
     let n = n.floor();
     let len_f = len as f64;
     let i = if n < 0.0 { len_f + n } else { n };

@@ -113,9 +113,29 @@ pub fn lease_name(tree_id: &str) -> String {
     format!("watch-{hash:016x}")
 }
 
+/// Why the commit to watch is not known this round; the words are the user's git's.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    /// `git` could not be run.
+    #[error("{0}")]
+    Run(#[source] std::io::Error),
+    /// `git fetch` of the upstream failed.
+    #[error("git fetch failed: {stderr}")]
+    Fetch {
+        /// git's stderr, trimmed.
+        stderr: String,
+    },
+    /// The revision does not name a commit.
+    #[error("{stderr}")]
+    Resolve {
+        /// git's stderr, trimmed.
+        stderr: String,
+    },
+}
+
 /// The commit to watch: the branch's upstream after a fetch when it has one (the remote is
 /// the truth CI pushes to), else `HEAD`. Errors are the user's git's words.
-fn follow(workdir: &Path) -> Result<String, String> {
+fn follow(workdir: &Path) -> Result<String, FollowError> {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")
@@ -136,21 +156,22 @@ fn follow(workdir: &Path) -> Result<String, String> {
     .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     let rev = match upstream {
         Some(u) => {
-            let fetched = git(&["fetch", "--quiet"]).map_err(|e| e.to_string())?;
+            let fetched = git(&["fetch", "--quiet"]).map_err(FollowError::Run)?;
             if !fetched.status.success() {
-                return Err(format!(
-                    "git fetch failed: {}",
-                    String::from_utf8_lossy(&fetched.stderr).trim()
-                ));
+                return Err(FollowError::Fetch {
+                    stderr: String::from_utf8_lossy(&fetched.stderr).trim().to_string(),
+                });
             }
             u
         }
         None => "HEAD".to_string(),
     };
     let out =
-        git(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")]).map_err(|e| e.to_string())?;
+        git(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")]).map_err(FollowError::Run)?;
     if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        return Err(FollowError::Resolve {
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
@@ -193,8 +214,10 @@ pub async fn watch(
         };
         let revision = match revision {
             Ok(r) => r,
-            Err(message) => {
-                emit(WatchEvent::Error { message });
+            Err(e) => {
+                emit(WatchEvent::Error {
+                    message: e.to_string(),
+                });
                 last_revision.clone().unwrap_or_else(|| "HEAD".into())
             }
         };

@@ -43,7 +43,50 @@ pub struct BuildOptionError {
     /// The option (with its value).
     pub option: String,
     /// Why it is refused.
-    pub reason: String,
+    #[source]
+    pub reason: OptionRefusal,
+}
+
+/// Why one option is refused: the words follow the option in the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionRefusal {
+    /// A word that does not start with `-`.
+    #[error("is not an option (kustomize builds the app's own path)")]
+    NotAnOption,
+    /// An option that takes a value, last.
+    #[error("needs a value")]
+    NeedsValue,
+    /// `-o/--output`, from anywhere.
+    #[error("writes the output to files; kubectl gitops reads it from kustomize")]
+    WritesOutput,
+    /// A value with control characters, from anywhere.
+    #[error("has control characters")]
+    ControlCharacters,
+    /// A boolean option with another value.
+    #[error("takes true or false")]
+    NotABool,
+    /// `--load-restrictor LoadRestrictionsNone` from the tree.
+    #[error(
+        "lets kustomize read files outside the kustomization; only the command line may set it"
+    )]
+    LoadRestrictionsNone,
+    /// `--load-restrictor` with an unknown value, from the tree.
+    #[error("takes LoadRestrictionsRootOnly")]
+    NotRootOnly,
+    /// A Kubernetes version or API version that is not one.
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+    /// An option that runs programs or containers, from the tree.
+    #[error("runs programs or containers the repository names; only the command line may set it")]
+    RunsPrograms,
+    /// `--helm-command`, from the tree.
+    #[error("names the program kustomize runs as helm; only the command line may set it")]
+    HelmCommand,
+    /// Any other option, from the tree.
+    #[error(
+        "is not one kubectl gitops accepts from argocd-cm in the tree; only the command line may set it"
+    )]
+    NotAccepted,
 }
 
 /// Options that take a value (as the next word, or after `=`).
@@ -77,7 +120,7 @@ impl BuildOptions {
             if !name.starts_with('-') {
                 return Err(BuildOptionError {
                     option: word.to_string(),
-                    reason: "is not an option (kustomize builds the app's own path)".into(),
+                    reason: OptionRefusal::NotAnOption,
                 });
             }
             let value = if WITH_VALUE.contains(&name) && inline.is_none() {
@@ -88,7 +131,7 @@ impl BuildOptions {
                         .map(|v| v.to_string())
                         .ok_or_else(|| BuildOptionError {
                             option: word.to_string(),
-                            reason: "needs a value".into(),
+                            reason: OptionRefusal::NeedsValue,
                         })?,
                 )
             } else {
@@ -137,46 +180,43 @@ impl fmt::Display for BuildOptions {
 }
 
 /// Whether one option may be used, and why not.
-fn check(name: &str, value: Option<&str>, origin: OptionsOrigin) -> Result<(), String> {
+fn check(name: &str, value: Option<&str>, origin: OptionsOrigin) -> Result<(), OptionRefusal> {
     if matches!(name, "-o" | "--output") {
-        return Err("writes the output to files; kubectl gitops reads it from kustomize".into());
+        return Err(OptionRefusal::WritesOutput);
     }
     if value.is_some_and(|v| v.chars().any(|c| c.is_control())) {
-        return Err("has control characters".into());
+        return Err(OptionRefusal::ControlCharacters);
     }
     if origin == OptionsOrigin::CommandLine {
         return Ok(());
     }
     let bool_value = || match value {
         None | Some("true" | "false") => Ok(()),
-        Some(_) => Err("takes true or false".to_string()),
+        Some(_) => Err(OptionRefusal::NotABool),
     };
     match name {
         "--enable-helm" | "--helm-debug" | "--enable-managedby-label" => bool_value(),
         "--load-restrictor" => match value {
             Some("LoadRestrictionsRootOnly") => Ok(()),
-            Some("LoadRestrictionsNone") => Err(
-                "lets kustomize read files outside the kustomization; only the command line may set it"
-                    .into(),
-            ),
-            _ => Err("takes LoadRestrictionsRootOnly".into()),
+            Some("LoadRestrictionsNone") => Err(OptionRefusal::LoadRestrictionsNone),
+            _ => Err(OptionRefusal::NotRootOnly),
         },
-        "--helm-kube-version" => crate::names::kube_version(value.unwrap_or_default())
-            .map_err(|e| e.to_string()),
-        "--helm-api-versions" => value
+        "--helm-kube-version" => Ok(crate::names::kube_version(value.unwrap_or_default())?),
+        "--helm-api-versions" => Ok(value
             .unwrap_or_default()
             .split(',')
-            .try_for_each(crate::names::helm_api_version)
-            .map_err(|e| e.to_string()),
-        "--enable-alpha-plugins" | "--enable-exec" | "--enable-star" | "--network"
-        | "--network-name" | "--mount" | "-e" | "--env" | "--as-current-user" => Err(
-            "runs programs or containers the repository names; only the command line may set it"
-                .into(),
-        ),
-        "--helm-command" => Err(
-            "names the program kustomize runs as helm; only the command line may set it".into(),
-        ),
-        _ => Err("is not one kubectl gitops accepts from argocd-cm in the tree; only the command line may set it".into()),
+            .try_for_each(crate::names::helm_api_version)?),
+        "--enable-alpha-plugins"
+        | "--enable-exec"
+        | "--enable-star"
+        | "--network"
+        | "--network-name"
+        | "--mount"
+        | "-e"
+        | "--env"
+        | "--as-current-user" => Err(OptionRefusal::RunsPrograms),
+        "--helm-command" => Err(OptionRefusal::HelmCommand),
+        _ => Err(OptionRefusal::NotAccepted),
     }
 }
 

@@ -21,7 +21,7 @@ pub use helm::{
     PulledChart, ValueFile, ValueFiles, ValueRoot, normalize_kube_version, render_helm,
 };
 pub use kustomize::{KustomizeRun, kustomize_writes, render_kustomize};
-pub use kustomize_build::{BuildOptionError, BuildOptions, OptionsOrigin};
+pub use kustomize_build::{BuildOptionError, BuildOptions, OptionRefusal, OptionsOrigin};
 pub use kustomize_options::apply_kustomize_options;
 pub use manifest::{ParseError, parse_objects};
 pub use object::{ManifestError, Object, Origin};

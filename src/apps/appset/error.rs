@@ -1,21 +1,150 @@
-//! Errors of ApplicationSet expansion. Every variant names the ApplicationSet; generator errors
-//! also name the generator's index in `spec.generators` and its kind (`matrix/git` when nested).
+//! Errors of ApplicationSet expansion. Every [`AppSetError`] names the ApplicationSet; generator
+//! errors also name the generator's index in `spec.generators` and its kind (`matrix/git` when
+//! nested). The smaller errors it carries say what is wrong inside it.
+
+use gotemplate::LimitError;
+
+use super::selector::SelectorError;
+use crate::source::SourceError;
+use crate::yaml::YamlError;
 
 /// A template that failed to parse or execute (the message includes the template text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TemplateError(pub String);
+pub enum TemplateError {
+    /// A Go template that does not parse.
+    #[error("failed to parse template {template}: {source}")]
+    Parse {
+        /// The template text, cut past a screenful.
+        template: String,
+        /// The parser's error (boxed: it is large, and every generator passes this error up).
+        #[source]
+        source: Box<gotemplate::Error>,
+    },
+    /// A Go template that failed while rendering one parameter set.
+    #[error("failed to execute go template {template}: {source}")]
+    Execute {
+        /// The template text, cut past a screenful.
+        template: String,
+        /// The interpreter's error (boxed, as above).
+        #[source]
+        source: Box<gotemplate::Error>,
+    },
+    /// A fasttemplate that opens a tag it never closes.
+    #[error(transparent)]
+    Fast(#[from] FastTemplateError),
+}
+
+/// A fasttemplate that `fasttemplate.NewTemplate` refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FastTemplateError {
+    /// `{{` with no `}}` after it, following a real tag.
+    #[error("invalid template: cannot find end tag \"}}}}\" in the template {template:?}")]
+    UnclosedTag {
+        /// The whole template text.
+        template: String,
+    },
+}
+
+/// What is wrong with an ApplicationSet's own settings (not a generator's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    /// The manifest has no `spec` map.
+    #[error("has no spec")]
+    NoSpec,
+    /// A boolean setting holds something else.
+    #[error("{field} must be true or false")]
+    NotABool {
+        /// The setting (`goTemplate`, `preserveResourcesOnDeletion`...).
+        field: &'static str,
+    },
+    /// `goTemplateOptions` is not a list of strings.
+    #[error("goTemplateOptions must be a list of strings")]
+    OptionsNotStrings,
+    /// A `goTemplateOptions` entry Go's `template.Option` does not know.
+    #[error("unrecognized goTemplateOptions entry {option:?}")]
+    UnknownOption {
+        /// The entry as written.
+        option: String,
+    },
+    /// `spec.generators` is not a list.
+    #[error("spec.generators must be a list")]
+    GeneratorsNotAList,
+    /// `spec.template` is not a map.
+    #[error("spec.template must be a map")]
+    TemplateNotAMap,
+    /// `spec.templatePatch` is not a string.
+    #[error("spec.templatePatch must be a string")]
+    TemplatePatchNotAString,
+}
+
+/// Why a rendered `spec.templatePatch` is not a patch.
+#[derive(Debug, thiserror::Error)]
+pub enum PatchError {
+    /// It is not YAML.
+    #[error("{0}")]
+    Yaml(#[source] YamlError),
+    /// It is YAML, but a list or a scalar.
+    #[error("invalid templatePatch: expected a map, got {got}")]
+    NotAMap {
+        /// `a list`, `a string` or `a scalar`.
+        got: &'static str,
+    },
+}
+
+/// Why the git generator could not read its repository.
+#[derive(Debug, thiserror::Error)]
+pub enum GitReadError {
+    /// Listing the repository's files failed.
+    #[error(transparent)]
+    List(SourceError),
+    /// Reading one of the files it selected failed.
+    #[error("unable to read file '{file}': {source}")]
+    Read {
+        /// The file, relative to the repository root.
+        file: String,
+        /// What reading it reported.
+        #[source]
+        source: SourceError,
+    },
+    /// One of the files it selected holds no parameters.
+    #[error("unable to process file '{file}': {source}")]
+    Process {
+        /// The file, relative to the repository root.
+        file: String,
+        /// What is wrong with its content.
+        #[source]
+        source: GitFileError,
+    },
+}
+
+/// Why a git generator file gives no parameter sets.
+#[derive(Debug, thiserror::Error)]
+pub enum GitFileError {
+    /// It is not text.
+    #[error("not UTF-8: {0}")]
+    NotUtf8(#[source] std::str::Utf8Error),
+    /// It is neither JSON nor YAML.
+    #[error("unable to parse file: {0}")]
+    Syntax(#[source] YamlError),
+    /// It is a list with an element that is not a map.
+    #[error("unable to parse file: a list element is not a map")]
+    ElementNotAMap,
+    /// It is a scalar.
+    #[error("unable to parse file: expected a map or a list of maps")]
+    NotAMap,
+}
 
 /// Why an ApplicationSet could not be expanded.
 #[derive(Debug, thiserror::Error)]
 pub enum AppSetError {
     /// The manifest itself is malformed (no spec, generators not a list, bad option).
-    #[error("ApplicationSet {appset}: {message}")]
+    #[error("ApplicationSet {appset}: {source}")]
     InvalidSpec {
         /// ApplicationSet name.
         appset: String,
         /// What is wrong.
-        message: String,
+        #[source]
+        source: SpecError,
     },
     /// A generator that needs a service this tool cannot reach from Git alone.
     #[error(
@@ -43,8 +172,34 @@ pub enum AppSetError {
         /// What went wrong.
         message: String,
     },
+    /// A generator's `selector` is not a label selector.
+    #[error("ApplicationSet {appset}: generator {index} ({kind}): selector: {source}")]
+    Selector {
+        /// ApplicationSet name.
+        appset: String,
+        /// Index in `spec.generators`.
+        index: usize,
+        /// Generator kind.
+        kind: String,
+        /// What is wrong with the selector.
+        #[source]
+        source: SelectorError,
+    },
+    /// The generators used up the ApplicationSet's time or step budget.
+    #[error("ApplicationSet {appset}: generator {index} ({kind}): {source}")]
+    Limit {
+        /// ApplicationSet name.
+        appset: String,
+        /// Index in `spec.generators`.
+        index: usize,
+        /// Generator kind.
+        kind: String,
+        /// Which limit.
+        #[source]
+        source: LimitError,
+    },
     /// The git generator could not list or read the repository.
-    #[error("ApplicationSet {appset}: generator {index} ({kind}): repository {repo}: {message}")]
+    #[error("ApplicationSet {appset}: generator {index} ({kind}): repository {repo}: {source}")]
     Git {
         /// ApplicationSet name.
         appset: String,
@@ -54,8 +209,9 @@ pub enum AppSetError {
         kind: String,
         /// The generator's `repoURL` and `revision` (boxed to keep the error small).
         repo: Box<RepoRef>,
-        /// The error from [`GitFiles`](super::GitFiles) or from parsing a file.
-        message: String,
+        /// The error from [`GitFiles`](super::GitFiles) or from parsing a file (boxed too).
+        #[source]
+        source: Box<GitReadError>,
     },
     /// Rendering the template (or `values`, or an interpolated child generator) failed.
     #[error("ApplicationSet {appset}: generator {index} ({kind}): {source}")]
@@ -71,7 +227,7 @@ pub enum AppSetError {
         source: TemplateError,
     },
     /// `spec.templatePatch` did not render to a usable patch.
-    #[error("ApplicationSet {appset}: generator {index} ({kind}): templatePatch: {message}")]
+    #[error("ApplicationSet {appset}: generator {index} ({kind}): templatePatch: {source}")]
     TemplatePatch {
         /// ApplicationSet name.
         appset: String,
@@ -80,7 +236,8 @@ pub enum AppSetError {
         /// Generator kind.
         kind: String,
         /// What went wrong.
-        message: String,
+        #[source]
+        source: PatchError,
     },
     /// The generators together produce more Applications than one ApplicationSet may.
     #[error(
@@ -135,10 +292,13 @@ pub(crate) struct GenError {
 pub(crate) enum GenCause {
     Unsupported(&'static str),
     Invalid(String),
+    Selector(SelectorError),
+    Limit(LimitError),
     Git {
         repo_url: String,
         revision: String,
-        message: String,
+        // Boxed: generators pass this error up through every call, and it is rare.
+        source: Box<GitReadError>,
     },
     Template(TemplateError),
 }
@@ -170,6 +330,11 @@ impl GenError {
         GenError::new(kind, GenCause::Template(e))
     }
 
+    /// A `selector` that is not a label selector.
+    pub fn selector(kind: &str, e: SelectorError) -> GenError {
+        GenError::new(kind, GenCause::Selector(e))
+    }
+
     /// Records that this failure happened inside a `kind` generator (matrix, merge).
     pub fn within(mut self, kind: &str) -> GenError {
         self.kinds.insert(0, kind.to_string());
@@ -193,10 +358,22 @@ impl GenError {
                 kind,
                 message,
             },
+            GenCause::Selector(source) => AppSetError::Selector {
+                appset,
+                index,
+                kind,
+                source,
+            },
+            GenCause::Limit(source) => AppSetError::Limit {
+                appset,
+                index,
+                kind,
+                source,
+            },
             GenCause::Git {
                 repo_url,
                 revision,
-                message,
+                source,
             } => AppSetError::Git {
                 appset,
                 index,
@@ -205,7 +382,7 @@ impl GenError {
                     url: repo_url,
                     revision,
                 }),
-                message,
+                source,
             },
             GenCause::Template(source) => AppSetError::Template {
                 appset,

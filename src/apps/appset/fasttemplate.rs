@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::error::FastTemplateError;
 use super::params::Params;
 
 /// Argo CD only templates strings that its `.*{{.*}}.*` regexp matches; Go's `.` stops at a
@@ -17,7 +18,7 @@ fn looks_templated(s: &str) -> bool {
 
 /// Replaces `{{ key }}` tags in `s`. An opening `{{` without a closing `}}` after a real tag is
 /// an error, as `fasttemplate.NewTemplate` reports it.
-pub fn render(s: &str, params: &Params) -> Result<String, String> {
+pub fn render(s: &str, params: &Params) -> Result<String, FastTemplateError> {
     if !looks_templated(s) {
         return Ok(s.to_string());
     }
@@ -27,9 +28,9 @@ pub fn render(s: &str, params: &Params) -> Result<String, String> {
         out.push_str(&rest[..open]);
         let after = &rest[open + 2..];
         let Some(close) = after.find("}}") else {
-            return Err(format!(
-                "invalid template: cannot find end tag \"}}}}\" in the template {s:?}"
-            ));
+            return Err(FastTemplateError::UnclosedTag {
+                template: s.to_string(),
+            });
         };
         let tag = &after[..close];
         let key = tag.trim();

@@ -24,7 +24,13 @@ use std::collections::{BTreeMap, HashSet};
 use gotemplate::Limits;
 use serde_json::{Map, Value};
 
-pub use error::{AppSetError, RepoRef, TemplateError};
+use crate::source::SourceError;
+
+pub use error::{
+    AppSetError, FastTemplateError, GitFileError, GitReadError, PatchError, RepoRef, SpecError,
+    TemplateError,
+};
+pub use selector::SelectorError;
 
 use generators::{Depth, GenCtx};
 use params::Params;
@@ -33,9 +39,9 @@ use render::Renderer;
 /// Files of one repository at one revision, as the git generators see them.
 pub trait GitFiles {
     /// Every file path in the repo, '/'-separated, relative to the root, sorted.
-    fn files(&self, repo_url: &str, revision: &str) -> Result<Vec<String>, String>;
+    fn files(&self, repo_url: &str, revision: &str) -> Result<Vec<String>, SourceError>;
     /// Bytes of one file.
-    fn read(&self, repo_url: &str, revision: &str, path: &str) -> Result<Vec<u8>, String>;
+    fn read(&self, repo_url: &str, revision: &str, path: &str) -> Result<Vec<u8>, SourceError>;
 }
 
 /// A cluster for the cluster generator: an Argo CD cluster secret, a kubeconfig context
@@ -103,31 +109,31 @@ pub fn expand_with_warnings(
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("<unnamed>");
-    let invalid = |message: String| AppSetError::InvalidSpec {
+    let invalid = |source: SpecError| AppSetError::InvalidSpec {
         appset: name.to_string(),
-        message,
+        source,
     };
     let spec = appset
         .get("spec")
         .and_then(Value::as_object)
-        .ok_or_else(|| invalid("has no spec".to_string()))?;
+        .ok_or_else(|| invalid(SpecError::NoSpec))?;
     let go_template = bool_field(spec, "goTemplate").map_err(invalid)?;
     let options = string_list(spec.get("goTemplateOptions")).map_err(invalid)?;
     let renderer = Renderer::new(go_template, &options, &Limits::default()).map_err(invalid)?;
     let generators: &[Value] = match spec.get("generators") {
         None | Some(Value::Null) => &[],
         Some(Value::Array(g)) => g,
-        Some(_) => return Err(invalid("spec.generators must be a list".to_string())),
+        Some(_) => return Err(invalid(SpecError::GeneratorsNotAList)),
     };
     let template = match spec.get("template") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(t @ Value::Object(_)) => t.clone(),
-        Some(_) => return Err(invalid("spec.template must be a map".to_string())),
+        Some(_) => return Err(invalid(SpecError::TemplateNotAMap)),
     };
     let template_patch = match spec.get("templatePatch") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.as_str()),
-        Some(_) => return Err(invalid("spec.templatePatch must be a string".to_string())),
+        Some(_) => return Err(invalid(SpecError::TemplatePatchNotAString)),
     };
     let sync_policy = spec.get("syncPolicy").and_then(Value::as_object);
     let preserve_resources = match sync_policy {
@@ -198,12 +204,12 @@ fn generate(s: &AppSetSpec, cx: &GenCtx) -> Result<Vec<Value>, AppSetError> {
                         .renderer
                         .render_str(patch_text, &scope)
                         .map_err(template_err)?;
-                    let parsed = patch::parse_patch(&rendered).map_err(|message| {
+                    let parsed = patch::parse_patch(&rendered).map_err(|source| {
                         AppSetError::TemplatePatch {
                             appset: s.name.to_string(),
                             index,
                             kind: result.kind.to_string(),
-                            message,
+                            source,
                         }
                     })?;
                     if let Some(p) = parsed {
@@ -312,15 +318,16 @@ fn finish_application(app: Value, namespace: Option<&str>) -> Value {
     Value::Object(out)
 }
 
-fn bool_field(obj: &Map<String, Value>, field: &str) -> Result<bool, String> {
+fn bool_field(obj: &Map<String, Value>, field: &'static str) -> Result<bool, SpecError> {
     match obj.get(field) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(format!("{field} must be true or false")),
+        Some(_) => Err(SpecError::NotABool { field }),
     }
 }
 
-fn string_list(v: Option<&Value>) -> Result<Vec<String>, String> {
+/// `goTemplateOptions`: absent is none.
+fn string_list(v: Option<&Value>) -> Result<Vec<String>, SpecError> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
@@ -328,9 +335,9 @@ fn string_list(v: Option<&Value>) -> Result<Vec<String>, String> {
             .map(|i| {
                 i.as_str()
                     .map(String::from)
-                    .ok_or_else(|| "goTemplateOptions must be a list of strings".to_string())
+                    .ok_or(SpecError::OptionsNotStrings)
             })
             .collect(),
-        Some(_) => Err("goTemplateOptions must be a list of strings".to_string()),
+        Some(_) => Err(SpecError::OptionsNotStrings),
     }
 }

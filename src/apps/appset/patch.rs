@@ -5,20 +5,21 @@
 
 use serde_json::{Map, Value};
 
+use super::error::PatchError;
+
 /// Parses a rendered patch; an empty document is no patch.
-pub fn parse_patch(text: &str) -> Result<Option<Map<String, Value>>, String> {
-    let docs = crate::yaml::parse_documents(text).map_err(|e| e.to_string())?;
+pub fn parse_patch(text: &str) -> Result<Option<Map<String, Value>>, PatchError> {
+    let docs = crate::yaml::parse_documents(text).map_err(PatchError::Yaml)?;
     match docs.into_iter().next() {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(m)) => Ok(Some(m)),
-        Some(other) => Err(format!(
-            "invalid templatePatch: expected a map, got {}",
-            match other {
+        Some(other) => Err(PatchError::NotAMap {
+            got: match other {
                 Value::Array(_) => "a list",
                 Value::String(_) => "a string",
                 _ => "a scalar",
-            }
-        )),
+            },
+        }),
     }
 }
 

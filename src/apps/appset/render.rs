@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use gotemplate::{Budget, Env, Limits, MissingKey, Template, Value as GoValue};
+use gotemplate::{Budget, Env, LimitError, Limits, MissingKey, Template, Value as GoValue};
 
-use super::error::TemplateError;
+use super::error::{SpecError, TemplateError};
 use super::fasttemplate;
 use super::funcs::argo_funcs;
 use super::params::Params;
@@ -33,12 +33,16 @@ pub enum Scope<'a> {
 
 impl Renderer {
     /// A renderer for `goTemplate` with its `goTemplateOptions`, within `limits`.
-    pub fn new(go_template: bool, options: &[String], limits: &Limits) -> Result<Renderer, String> {
+    pub fn new(
+        go_template: bool,
+        options: &[String],
+        limits: &Limits,
+    ) -> Result<Renderer, SpecError> {
         let go = if go_template {
             let mut missing_key = MissingKey::Invalid;
             for o in options {
                 missing_key = MissingKey::from_option(o)
-                    .map_err(|_| format!("unrecognized goTemplateOptions entry {o:?}"))?;
+                    .map_err(|_| SpecError::UnknownOption { option: o.clone() })?;
             }
             Some(Env {
                 funcs: argo_funcs().clone(),
@@ -57,8 +61,8 @@ impl Renderer {
 
     /// Charges `steps` of generator work to the ApplicationSet's budget, so generators and
     /// templates together stay within its time and step limits.
-    pub fn spend(&self, steps: u64) -> Result<(), String> {
-        self.budget.spend(steps).map_err(|e| e.to_string())
+    pub fn spend(&self, steps: u64) -> Result<(), LimitError> {
+        self.budget.spend(steps)
     }
 
     /// True in goTemplate mode.
@@ -84,12 +88,14 @@ impl Renderer {
                     return Ok(s.to_string());
                 }
                 let tmpl = self.parsed(s, env)?;
-                tmpl.execute(data, env, &self.budget).map_err(|e| {
-                    TemplateError(format!("failed to execute go template {}: {e}", shown(s)))
-                })
+                tmpl.execute(data, env, &self.budget)
+                    .map_err(|source| TemplateError::Execute {
+                        template: shown(s).into_owned(),
+                        source: Box::new(source),
+                    })
             }
-            (Scope::Fast(params), _) => fasttemplate::render(s, params).map_err(TemplateError),
-            (Scope::Go(_), None) => fasttemplate::render(s, &Params::new()).map_err(TemplateError),
+            (Scope::Fast(params), _) => Ok(fasttemplate::render(s, params)?),
+            (Scope::Go(_), None) => Ok(fasttemplate::render(s, &Params::new())?),
         }
     }
 
@@ -97,10 +103,12 @@ impl Renderer {
         if let Some(t) = self.cache.borrow().get(s) {
             return Ok(t.clone());
         }
-        let t =
-            Rc::new(Template::parse(s, env).map_err(|e| {
-                TemplateError(format!("failed to parse template {}: {e}", shown(s)))
-            })?);
+        let t = Rc::new(
+            Template::parse(s, env).map_err(|source| TemplateError::Parse {
+                template: shown(s).into_owned(),
+                source: Box::new(source),
+            })?,
+        );
         self.cache.borrow_mut().insert(s.to_string(), t.clone());
         Ok(t)
     }
@@ -179,6 +187,9 @@ mod tests {
             "prod"
         );
         let err = r.render_str("{{.nope}}", &scope).unwrap_err();
-        assert!(err.0.contains("map has no entry for key"), "{err}");
+        assert!(
+            err.to_string().contains("map has no entry for key"),
+            "{err}"
+        );
     }
 }

@@ -27,18 +27,62 @@ struct Requirement {
     values: Vec<String>,
 }
 
+/// Why a selector could not be read; the messages are Kubernetes' where it has one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// The selector is not a map.
+    #[error("selector must be an object with matchLabels/matchExpressions")]
+    NotAnObject,
+    /// `matchLabels` is not a map.
+    #[error("matchLabels must be a map")]
+    MatchLabelsNotAMap,
+    /// `matchExpressions` is not a list.
+    #[error("matchExpressions must be a list")]
+    MatchExpressionsNotAList,
+    /// A value is a list or a map (`field` is `matchLabels` or `matchExpressions`).
+    #[error("{field} values must be strings")]
+    ValueNotAString {
+        /// Where the value is.
+        field: &'static str,
+    },
+    /// A `matchExpressions` entry has no `key`.
+    #[error("matchExpressions entry needs a key")]
+    MissingKey,
+    /// The operator is not one of `In`, `NotIn`, `Exists`, `DoesNotExist`.
+    #[error("{operator:?} is not a valid label selector operator")]
+    InvalidOperator {
+        /// The operator as written (empty when absent).
+        operator: String,
+    },
+    /// A `matchExpressions` entry's `values` is not a list.
+    #[error("matchExpressions values must be a list")]
+    ValuesNotAList,
+    /// `In` or `NotIn` without values.
+    #[error("for 'in', 'notin' operators, values set can't be empty (key {key})")]
+    EmptyValues {
+        /// The requirement's key.
+        key: String,
+    },
+    /// `Exists` or `DoesNotExist` with values.
+    #[error("values set must be empty for exists and does not exist (key {key})")]
+    UnexpectedValues {
+        /// The requirement's key.
+        key: String,
+    },
+}
+
 impl Selector {
     /// Reads a `LabelSelector` object; `null` or absent gives the empty selector.
-    pub fn parse(v: Option<&Value>) -> Result<Selector, String> {
+    pub fn parse(v: Option<&Value>) -> Result<Selector, SelectorError> {
         let mut requirements = Vec::new();
         let Some(v) = v.filter(|v| !v.is_null()) else {
             return Ok(Selector::default());
         };
-        let obj = v
-            .as_object()
-            .ok_or("selector must be an object with matchLabels/matchExpressions")?;
+        let obj = v.as_object().ok_or(SelectorError::NotAnObject)?;
         if let Some(labels) = obj.get("matchLabels").filter(|l| !l.is_null()) {
-            let labels = labels.as_object().ok_or("matchLabels must be a map")?;
+            let labels = labels
+                .as_object()
+                .ok_or(SelectorError::MatchLabelsNotAMap)?;
             for (k, val) in labels {
                 requirements.push(Requirement {
                     key: k.clone(),
@@ -48,7 +92,9 @@ impl Selector {
             }
         }
         if let Some(exprs) = obj.get("matchExpressions").filter(|l| !l.is_null()) {
-            let exprs = exprs.as_array().ok_or("matchExpressions must be a list")?;
+            let exprs = exprs
+                .as_array()
+                .ok_or(SelectorError::MatchExpressionsNotAList)?;
             for e in exprs {
                 requirements.push(Requirement::parse(e)?);
             }
@@ -75,21 +121,21 @@ impl Selector {
     }
 }
 
-fn scalar(v: &Value, what: &str) -> Result<String, String> {
+fn scalar(v: &Value, field: &'static str) -> Result<String, SelectorError> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        _ => Err(format!("{what} values must be strings")),
+        _ => Err(SelectorError::ValueNotAString { field }),
     }
 }
 
 impl Requirement {
-    fn parse(e: &Value) -> Result<Requirement, String> {
+    fn parse(e: &Value) -> Result<Requirement, SelectorError> {
         let key = e
             .get("key")
             .and_then(Value::as_str)
-            .ok_or("matchExpressions entry needs a key")?
+            .ok_or(SelectorError::MissingKey)?
             .to_string();
         let op_name = e.get("operator").and_then(Value::as_str).unwrap_or("");
         let op = match op_name {
@@ -97,7 +143,11 @@ impl Requirement {
             "NotIn" => Op::NotIn,
             "Exists" => Op::Exists,
             "DoesNotExist" => Op::DoesNotExist,
-            other => return Err(format!("{other:?} is not a valid label selector operator")),
+            other => {
+                return Err(SelectorError::InvalidOperator {
+                    operator: other.to_string(),
+                });
+            }
         };
         let values = match e.get("values") {
             None | Some(Value::Null) => Vec::new(),
@@ -105,15 +155,13 @@ impl Requirement {
                 .iter()
                 .map(|v| scalar(v, "matchExpressions"))
                 .collect::<Result<_, _>>()?,
-            Some(_) => return Err("matchExpressions values must be a list".to_string()),
+            Some(_) => return Err(SelectorError::ValuesNotAList),
         };
         match op {
-            Op::In | Op::NotIn if values.is_empty() => Err(format!(
-                "for 'in', 'notin' operators, values set can't be empty (key {key})"
-            )),
-            Op::Exists | Op::DoesNotExist if !values.is_empty() => Err(format!(
-                "values set must be empty for exists and does not exist (key {key})"
-            )),
+            Op::In | Op::NotIn if values.is_empty() => Err(SelectorError::EmptyValues { key }),
+            Op::Exists | Op::DoesNotExist if !values.is_empty() => {
+                Err(SelectorError::UnexpectedValues { key })
+            }
             _ => Ok(Requirement { key, op, values }),
         }
     }

@@ -22,20 +22,31 @@ impl MemGit {
     }
 }
 
-impl GitFiles for MemGit {
-    fn files(&self, repo_url: &str, _revision: &str) -> Result<Vec<String>, String> {
+impl MemGit {
+    /// The files of `repo_url`; an unknown URL is what an unmapped one is offline.
+    fn tree(&self, repo_url: &str) -> Result<&BTreeMap<String, String>, SourceError> {
         self.repos
             .get(repo_url)
-            .map(|t| t.keys().cloned().collect())
-            .ok_or_else(|| format!("repository not found: {repo_url}"))
+            .ok_or_else(|| SourceError::NotAvailableOffline {
+                url: repo_url.to_string(),
+            })
+    }
+}
+
+impl GitFiles for MemGit {
+    fn files(&self, repo_url: &str, _revision: &str) -> Result<Vec<String>, SourceError> {
+        Ok(self.tree(repo_url)?.keys().cloned().collect())
     }
 
-    fn read(&self, repo_url: &str, _revision: &str, path: &str) -> Result<Vec<u8>, String> {
-        self.repos
-            .get(repo_url)
-            .and_then(|t| t.get(path))
-            .map(|b| b.as_bytes().to_vec())
-            .ok_or_else(|| format!("no such file: {path}"))
+    fn read(&self, repo_url: &str, _revision: &str, path: &str) -> Result<Vec<u8>, SourceError> {
+        match self.tree(repo_url)?.get(path) {
+            Some(b) => Ok(b.as_bytes().to_vec()),
+            None => Err(SourceError::NotFound {
+                repo: repo_url.into(),
+                snapshot: crate::source::Snapshot::WorkTree,
+                path: crate::source::RepoPath::new(path)?,
+            }),
+        }
     }
 }
 
@@ -327,7 +338,7 @@ fn git_generator_reports_repository_errors() {
     }
     assert!(
         err.to_string()
-            .contains("repository https://nowhere/r.git at v1: repository not found"),
+            .contains("repository https://nowhere/r.git at v1: repository https://nowhere/r.git is not available offline"),
         "{err}"
     );
 }
@@ -586,7 +597,9 @@ fn missingkey_error_names_the_missing_key_and_generator() {
                 ("demo", 0, "list")
             );
             assert!(
-                source.0.contains("map has no entry for key \"region\""),
+                source
+                    .to_string()
+                    .contains("map has no entry for key \"region\""),
                 "{source}"
             );
         }

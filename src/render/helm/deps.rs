@@ -71,6 +71,53 @@ enum Source {
     },
 }
 
+/// Why a dependency's `repository` is refused: the words follow the dependency's name and
+/// repository in the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DependencyRefusal {
+    /// Spaces or control characters, which `helm` would read as more than one argument.
+    #[error("contains spaces or control characters")]
+    ControlCharacters,
+    /// `@name` or `alias:name` with a name Helm's configuration cannot hold.
+    #[error("is not a repository name")]
+    NotARepositoryName,
+    /// No `scheme://`.
+    #[error("is not a URL")]
+    NotAUrl,
+    /// `user:password@` in the URL.
+    #[error("carries credentials in its URL; configure them in helm instead")]
+    Credentials,
+    /// A scheme Helm does not pull from.
+    #[error(
+        "has scheme {scheme:?}; dependencies come from https://, oci://, file:// or a named Helm repository"
+    )]
+    Scheme {
+        /// The scheme, lower case.
+        scheme: String,
+    },
+    /// A `file://` path that is absolute.
+    #[error("is an absolute path; file:// dependencies must stay inside the repository")]
+    Absolute,
+    /// A `file://` path whose `..` go above the repository.
+    #[error("leaves the repository; file:// dependencies must stay inside the repository")]
+    LeavesRepository,
+    /// A `file://` path with a component that is neither a name, `.` nor `..`.
+    #[error("is not a relative path; file:// dependencies must stay inside the repository")]
+    NotRelative,
+    /// A `file://` path that a symlink takes out of the repository.
+    #[error("leads outside the repository; file:// dependencies must stay inside the repository")]
+    LeadsOutside,
+    /// A `file://` path that is a file.
+    #[error("is not a directory")]
+    NotADirectory,
+    /// A `file://` path that does not exist.
+    #[error("names {} which does not exist in the repository", path.display())]
+    Missing {
+        /// The path, relative to the repository.
+        path: PathBuf,
+    },
+}
+
 /// A dependency as the chart lists it.
 struct Dependency {
     name: String,
@@ -273,13 +320,14 @@ fn read_dependencies(
                 .unwrap_or_default()
                 .trim()
                 .to_string();
-            let source =
-                classify(&repository, root, chart_rel).map_err(|reason| HelmError::Dependency {
+            let source = classify(&repository, root, chart_rel).map_err(|reason| {
+                HelmError::DependencyRefused {
                     chart: label.to_string(),
                     dependency: name.clone(),
                     repository: redact_url(&repository),
                     reason,
-                })?;
+                }
+            })?;
             out.push(Dependency {
                 name,
                 repository,
@@ -291,7 +339,7 @@ fn read_dependencies(
 }
 
 /// What a dependency's `repository` is, or why it is refused.
-fn classify(repository: &str, root: &Path, chart_rel: &Path) -> Result<Source, String> {
+fn classify(repository: &str, root: &Path, chart_rel: &Path) -> Result<Source, DependencyRefusal> {
     if repository.is_empty() {
         return Ok(Source::Vendored);
     }
@@ -299,7 +347,7 @@ fn classify(repository: &str, root: &Path, chart_rel: &Path) -> Result<Source, S
         .chars()
         .any(|c| c.is_control() || c.is_whitespace())
     {
-        return Err("contains spaces or control characters".into());
+        return Err(DependencyRefusal::ControlCharacters);
     }
     // Names of repositories in the user's Helm configuration.
     if let Some(name) = repository
@@ -313,38 +361,37 @@ fn classify(repository: &str, root: &Path, chart_rel: &Path) -> Result<Source, S
         {
             Ok(Source::Remote { oci_host: None })
         } else {
-            Err("is not a repository name".into())
+            Err(DependencyRefusal::NotARepositoryName)
         };
     }
     let lower = repository.to_ascii_lowercase();
     if let Some(rel) = lower.strip_prefix("file://").map(|_| &repository[7..]) {
         return local_dependency(rel, root, chart_rel).map(Source::Local);
     }
-    let (scheme, rest) = lower.split_once("://").ok_or("is not a URL")?;
+    let (scheme, rest) = lower.split_once("://").ok_or(DependencyRefusal::NotAUrl)?;
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.contains('@') {
-        return Err("carries credentials in its URL; configure them in helm instead".into());
+        return Err(DependencyRefusal::Credentials);
     }
     match scheme {
         "https" | "http" => Ok(Source::Remote { oci_host: None }),
         "oci" => Ok(Source::Remote {
             oci_host: Some(authority.to_string()),
         }),
-        _ => Err(format!(
-            "has scheme {scheme:?}; dependencies come from https://, oci://, file:// or a named Helm repository"
-        )),
+        _ => Err(DependencyRefusal::Scheme {
+            scheme: scheme.to_string(),
+        }),
     }
 }
 
 /// A `file://` dependency's directory, relative to `root`, when it stays inside it.
-fn local_dependency(rel: &str, root: &Path, chart_rel: &Path) -> Result<PathBuf, String> {
-    let refuse = |why: &str| {
-        Err(format!(
-            "{why}; file:// dependencies must stay inside the repository"
-        ))
-    };
+fn local_dependency(
+    rel: &str,
+    root: &Path,
+    chart_rel: &Path,
+) -> Result<PathBuf, DependencyRefusal> {
     if rel.starts_with('/') {
-        return refuse("is an absolute path");
+        return Err(DependencyRefusal::Absolute);
     }
     // Lexically first: `..` past the root is refused whether or not it exists out there.
     let mut parts: Vec<std::ffi::OsString> = chart_rel
@@ -358,25 +405,22 @@ fn local_dependency(rel: &str, root: &Path, chart_rel: &Path) -> Result<PathBuf,
         match c {
             Component::ParentDir => {
                 if parts.pop().is_none() {
-                    return refuse("leaves the repository");
+                    return Err(DependencyRefusal::LeavesRepository);
                 }
             }
             Component::Normal(n) => parts.push(n.to_os_string()),
             Component::CurDir => {}
-            _ => return refuse("is not a relative path"),
+            _ => return Err(DependencyRefusal::NotRelative),
         }
     }
     let joined: PathBuf = parts.iter().collect();
     // Then physically: the copy on disk must not lead out through a symlink either.
     let full = root.join(&joined);
     match full.canonicalize() {
-        Ok(real) if !real.starts_with(root) => refuse("leads outside the repository"),
-        Ok(real) if !real.is_dir() => Err("is not a directory".into()),
+        Ok(real) if !real.starts_with(root) => Err(DependencyRefusal::LeadsOutside),
+        Ok(real) if !real.is_dir() => Err(DependencyRefusal::NotADirectory),
         Ok(_) => Ok(joined),
-        Err(_) => Err(format!(
-            "names {} which does not exist in the repository",
-            joined.display()
-        )),
+        Err(_) => Err(DependencyRefusal::Missing { path: joined }),
     }
 }
 
@@ -474,12 +518,12 @@ mod tests {
             ("/etc", "absolute"),
             ("../nope", "does not exist"),
         ] {
-            let e = local_dependency(bad, &root, rel).unwrap_err();
+            let e = local_dependency(bad, &root, rel).unwrap_err().to_string();
             assert!(e.contains(why), "{bad}: {e}");
         }
         std::os::unix::fs::symlink(outer.path().join("secret"), root.join("charts/link")).unwrap();
         let e = local_dependency("../link", &root, rel).unwrap_err();
-        assert!(e.contains("outside"), "{e}");
+        assert_eq!(e, DependencyRefusal::LeadsOutside);
     }
 
     #[test]

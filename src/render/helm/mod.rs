@@ -18,7 +18,7 @@ mod values;
 use std::path::Path;
 
 pub use capabilities::{Capabilities, normalize_kube_version};
-pub use deps::DependencyCache;
+pub use deps::{DependencyCache, DependencyRefusal};
 pub use repo::{ChartRef, Charts, PulledChart};
 pub use template::HelmInputs;
 pub use values::{BuildEnv, DiskRoot, ValueFile, ValueFiles, ValueRoot};
@@ -96,6 +96,19 @@ pub enum HelmError {
         repository: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A dependency's `repository` is refused before anything is built.
+    #[error("chart {chart}: dependency {dependency:?} (repository {repository:?}) {reason}")]
+    DependencyRefused {
+        /// The chart (repository path or chart reference).
+        chart: String,
+        /// The dependency's name.
+        dependency: String,
+        /// Its `repository`, redacted.
+        repository: String,
+        /// Why it is refused.
+        #[source]
+        reason: DependencyRefusal,
     },
     /// Something needs the network and `--offline` forbids it.
     #[error("{what} needs the network and --offline forbids it")]

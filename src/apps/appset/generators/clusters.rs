@@ -23,8 +23,8 @@ pub const IN_CLUSTER_NAME: &str = "in-cluster";
 
 /// Parameter sets of a `clusters` generator spec.
 pub fn generate(spec: &Value, cx: &GenCtx) -> Result<Vec<Params>, GenError> {
-    let selector = Selector::parse(spec.get("selector"))
-        .map_err(|e| GenError::invalid(KIND, format!("selector: {e}")))?;
+    let selector =
+        Selector::parse(spec.get("selector")).map_err(|e| GenError::selector(KIND, e))?;
     let flat_list = spec
         .get("flatList")
         .and_then(Value::as_bool)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{GenCtx, append_values, str_field};
-use crate::apps::appset::error::{GenCause, GenError};
+use crate::apps::appset::error::{GenCause, GenError, GitFileError, GitReadError};
 use crate::apps::appset::glob::{git_pathspec_match, path_match};
 use crate::apps::appset::params::{Params, flatten, sanitize_name};
 
@@ -25,13 +25,13 @@ struct PathItem {
     exclude: bool,
 }
 
-fn git_error(spec: &Spec, message: String) -> GenError {
+fn git_error(spec: &Spec, source: GitReadError) -> GenError {
     GenError::new(
         KIND,
         GenCause::Git {
             repo_url: spec.repo_url.to_string(),
             revision: spec.revision.to_string(),
-            message,
+            source: Box::new(source),
         },
     )
 }
@@ -120,7 +120,7 @@ fn directory_params(spec: &Spec, items: &[PathItem], cx: &GenCtx) -> Result<Vec<
     let all = cx
         .git
         .files(spec.repo_url, spec.revision)
-        .map_err(|e| git_error(spec, e))?;
+        .map_err(|e| git_error(spec, GitReadError::List(e)))?;
     let mut out = Vec::new();
     for dir in walk_directories(&all) {
         let mut include = false;
@@ -172,7 +172,7 @@ fn file_params(spec: &Spec, items: &[PathItem], cx: &GenCtx) -> Result<Vec<Param
     let all = cx
         .git
         .files(spec.repo_url, spec.revision)
-        .map_err(|e| git_error(spec, e))?;
+        .map_err(|e| git_error(spec, GitReadError::List(e)))?;
     let mut selected: Vec<&String> = all
         .iter()
         .filter(|f| {
@@ -191,9 +191,24 @@ fn file_params(spec: &Spec, items: &[PathItem], cx: &GenCtx) -> Result<Vec<Param
         let bytes = cx
             .git
             .read(spec.repo_url, spec.revision, file)
-            .map_err(|e| git_error(spec, format!("unable to read file '{file}': {e}")))?;
-        let objects = parse_file(&bytes)
-            .map_err(|e| git_error(spec, format!("unable to process file '{file}': {e}")))?;
+            .map_err(|source| {
+                git_error(
+                    spec,
+                    GitReadError::Read {
+                        file: file.clone(),
+                        source,
+                    },
+                )
+            })?;
+        let objects = parse_file(&bytes).map_err(|source| {
+            git_error(
+                spec,
+                GitReadError::Process {
+                    file: file.clone(),
+                    source,
+                },
+            )
+        })?;
         for obj in objects {
             out.push(file_param_set(spec, file, obj, cx)?);
             if out.len() > super::MAX_PARAM_SETS {
@@ -205,8 +220,8 @@ fn file_params(spec: &Spec, items: &[PathItem], cx: &GenCtx) -> Result<Vec<Param
 }
 
 /// A file holds one object or a list of objects (an empty file is one empty object).
-fn parse_file(bytes: &[u8]) -> Result<Vec<Params>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
+fn parse_file(bytes: &[u8]) -> Result<Vec<Params>, GitFileError> {
+    let text = std::str::from_utf8(bytes).map_err(GitFileError::NotUtf8)?;
     // JSON first: tab-indented JSON is valid JSON but not valid block YAML.
     let trimmed = text.trim_start();
     let json = if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -217,7 +232,7 @@ fn parse_file(bytes: &[u8]) -> Result<Vec<Params>, String> {
     let first = match json {
         Some(v) => Some(v),
         None => crate::yaml::parse_documents(text)
-            .map_err(|e| format!("unable to parse file: {e}"))?
+            .map_err(GitFileError::Syntax)?
             .into_iter()
             .next(),
     };
@@ -229,10 +244,10 @@ fn parse_file(bytes: &[u8]) -> Result<Vec<Params>, String> {
             .map(|item| match item {
                 Value::Object(m) => Ok(m),
                 Value::Null => Ok(Params::new()),
-                _ => Err("unable to parse file: a list element is not a map".to_string()),
+                _ => Err(GitFileError::ElementNotAMap),
             })
             .collect(),
-        Some(_) => Err("unable to parse file: expected a map or a list of maps".to_string()),
+        Some(_) => Err(GitFileError::NotAMap),
     }
 }
 

@@ -40,7 +40,7 @@ pub fn too_many(kind: &str) -> GenError {
 pub fn spend(cx: &GenCtx, kind: &str, n: usize) -> Result<(), GenError> {
     cx.renderer
         .spend(n as u64)
-        .map_err(|e| GenError::invalid(kind, e))
+        .map_err(|e| GenError::new(kind, GenCause::Limit(e)))
 }
 
 /// What generators may read, and how the ApplicationSet renders.
@@ -152,8 +152,8 @@ pub fn transform(
         return Err(GenError::new(kind, GenCause::Unsupported(needs)));
     }
     let selector_value = obj.get("selector").filter(|v| !v.is_null());
-    let selector = Selector::parse(selector_value)
-        .map_err(|e| GenError::invalid(present[0], format!("selector: {e}")))?;
+    let selector =
+        Selector::parse(selector_value).map_err(|e| GenError::selector(present[0], e))?;
 
     let interpolated;
     let source = match interp {
