@@ -170,7 +170,7 @@ async fn run_one(
         .await
         .map_err(|e| fail(e.to_string()))?;
     }
-    outcome.map_err(|f| fail(f.message))
+    outcome.map_err(|e| fail(e.to_string()))
 }
 
 /// Waits until an object is gone (a deleted hook with finalizers or dependents).

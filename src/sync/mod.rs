@@ -9,6 +9,7 @@
 //! ([`prereq`]); and a child app counts as done only when its objects are synced and healthy.
 
 mod apply;
+mod error;
 mod events;
 mod hooks;
 mod lock;
@@ -28,6 +29,7 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+pub use error::{Unready, WaitError};
 pub use events::{Event, Events};
 pub use lock::{Locks, lock_apps};
 pub use report::{AppOutcome, AppResult, RemovedResult, SyncReport};
@@ -464,8 +466,8 @@ async fn sync_app(
             until_healthy(ctx, session, &app.name, watched, false),
             run_wave_groups(ctx, &wave_children, then)
         );
-        if let Err(f) = health {
-            failed = Some(f.message);
+        if let Err(e) = health {
+            failed = Some(e.to_string());
         } else if !kids {
             let bad: Vec<String> = wave_children
                 .iter()
