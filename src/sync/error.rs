@@ -3,8 +3,149 @@
 //! report stores their one-line text, which the integration tests read word for word.
 
 use std::fmt;
+use std::sync::Arc;
 
+use crate::cluster::ApplyError;
 use crate::health::HealthStatus;
+use crate::plan::Step;
+use crate::render::Origin;
+
+/// Why the sync of an app failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// An object whose kind the cluster does not serve reached the sync, because
+    /// `SkipDryRunOnMissingResource` let it through the plan.
+    #[error(
+        "{object} ({origin}): {kind} is not served by the cluster (SkipDryRunOnMissingResource let it through the plan)"
+    )]
+    NotServed {
+        /// The object's display name.
+        object: String,
+        /// Where it came from.
+        origin: Origin,
+        /// Its kind.
+        kind: String,
+    },
+    /// A CRD or Namespace applied ahead of the objects that need it is of a kind the cluster
+    /// does not serve.
+    #[error("{object}: {}", ObjectError::NotServed)]
+    PrerequisiteNotServed {
+        /// The prerequisite's display name.
+        object: String,
+    },
+    /// The object's namespace does not exist.
+    #[error(
+        "{object} ({origin}): {source}: add it to the repository, or set CreateNamespace=true on the app"
+    )]
+    NamespaceMissing {
+        /// The object's display name.
+        object: String,
+        /// Where it came from.
+        origin: Origin,
+        /// The server's refusal.
+        #[source]
+        source: ApplyError,
+    },
+    /// Server-side apply found fields another field manager owns.
+    #[error(
+        "{object} ({origin}): {source} (another field manager applies these fields: rerun with --force-conflicts to take them over)"
+    )]
+    Conflict {
+        /// The object's display name.
+        object: String,
+        /// Where it came from.
+        origin: Origin,
+        /// The server's conflict.
+        #[source]
+        source: ApplyError,
+    },
+    /// Any other failure to read or write an object.
+    #[error("{object} ({origin}): {source}")]
+    Apply {
+        /// The object's display name.
+        object: String,
+        /// Where it came from.
+        origin: Origin,
+        /// What the cluster said.
+        #[source]
+        source: ApplyError,
+    },
+    /// A CRD this sync applied could not be read back.
+    #[error("CustomResourceDefinition {name}: {source}")]
+    ReadCrd {
+        /// The CRD's name.
+        name: String,
+        /// What the cluster said.
+        #[source]
+        source: ApplyError,
+    },
+    /// A CRD this sync applied did not become Established before the deadline.
+    #[error("CustomResourceDefinition {name} was not Established after {seconds} s")]
+    NotEstablished {
+        /// The CRD's name.
+        name: String,
+        /// How long it was waited for.
+        seconds: u64,
+    },
+    /// A prerequisite failed once and every object waiting for it gets the same failure.
+    #[error(transparent)]
+    Shared(Arc<SyncError>),
+    /// A hook failed.
+    #[error("hook {object} ({origin}): {source}")]
+    Hook {
+        /// The hook's display name (its generated name, when it has one).
+        object: String,
+        /// Where it came from.
+        origin: Origin,
+        /// What went wrong.
+        #[source]
+        source: ObjectError,
+    },
+    /// An object could not be pruned.
+    #[error("prune {object}: {source}")]
+    Prune {
+        /// The object's display name.
+        object: String,
+        /// What went wrong.
+        #[source]
+        source: ObjectError,
+    },
+    /// A wave's objects did not all become healthy.
+    #[error(transparent)]
+    Unhealthy(#[from] WaitError),
+}
+
+impl SyncError {
+    /// A request about the object of `step` failed.
+    pub(crate) fn apply(step: &Step, source: ApplyError) -> Self {
+        SyncError::Apply {
+            object: step.key.display_name(),
+            origin: step.origin.clone(),
+            source,
+        }
+    }
+}
+
+/// What went wrong with one hook or pruned object; the [`SyncError`] variant that wraps it
+/// names the object.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    /// The cluster does not serve its kind.
+    #[error("its kind is not served by the cluster")]
+    NotServed,
+    /// A request about it failed.
+    #[error(transparent)]
+    Request(#[from] ApplyError),
+    /// It was deleted but did not go away before the deadline (finalizers, dependents).
+    #[error("still being deleted after {seconds} s")]
+    StillDeleting {
+        /// How long it was waited for.
+        seconds: u64,
+    },
+    /// A hook did not complete.
+    #[error(transparent)]
+    Unhealthy(#[from] WaitError),
+}
 
 /// Why a wait ended without everything healthy (or, for hooks, complete).
 #[derive(Debug, thiserror::Error)]
@@ -77,11 +218,131 @@ fn first_unready(pending: &[Unready]) -> String {
 mod tests {
     use super::*;
 
+    fn origin() -> Origin {
+        Origin {
+            file: "web/deploy.yaml".into(),
+            doc: 2,
+        }
+    }
+
+    fn refused(message: &str) -> ApplyError {
+        ApplyError::Refused {
+            code: 422,
+            message: message.into(),
+        }
+    }
+
     fn unready(name: &str) -> Unready {
         Unready {
             object: format!("Deployment web/{name}"),
             status: HealthStatus::Progressing,
             message: "rolling out".into(),
+        }
+    }
+
+    // The report shows these texts and the integration tests assert many of them: they must
+    // read as the engine's messages always have.
+    #[test]
+    fn messages_read_as_before() {
+        let cases: Vec<(SyncError, &str)> = vec![
+            (
+                SyncError::NotServed {
+                    object: "Ghost web/boo".into(),
+                    origin: origin(),
+                    kind: "Ghost".into(),
+                },
+                "Ghost web/boo (web/deploy.yaml (document 2)): Ghost is not served by the cluster (SkipDryRunOnMissingResource let it through the plan)",
+            ),
+            (
+                SyncError::PrerequisiteNotServed {
+                    object: "Namespace web".into(),
+                },
+                "Namespace web: its kind is not served by the cluster",
+            ),
+            (
+                SyncError::NamespaceMissing {
+                    object: "Deployment web/x".into(),
+                    origin: origin(),
+                    source: ApplyError::NamespaceMissing("web".into()),
+                },
+                "Deployment web/x (web/deploy.yaml (document 2)): namespace \"web\" does not exist: add it to the repository, or set CreateNamespace=true on the app",
+            ),
+            (
+                SyncError::Conflict {
+                    object: "Deployment web/x".into(),
+                    origin: origin(),
+                    source: ApplyError::Conflict {
+                        managers: vec!["helm".into()],
+                        message: "conflict with \"helm\"".into(),
+                    },
+                },
+                "Deployment web/x (web/deploy.yaml (document 2)): conflict with \"helm\" (another field manager applies these fields: rerun with --force-conflicts to take them over)",
+            ),
+            (
+                SyncError::Apply {
+                    object: "Deployment web/x".into(),
+                    origin: origin(),
+                    source: refused("invalid"),
+                },
+                "Deployment web/x (web/deploy.yaml (document 2)): invalid",
+            ),
+            (
+                SyncError::ReadCrd {
+                    name: "a.example.com".into(),
+                    source: refused("gone"),
+                },
+                "CustomResourceDefinition a.example.com: gone",
+            ),
+            (
+                SyncError::NotEstablished {
+                    name: "a.example.com".into(),
+                    seconds: 7,
+                },
+                "CustomResourceDefinition a.example.com was not Established after 7 s",
+            ),
+            (
+                SyncError::Shared(Arc::new(SyncError::PrerequisiteNotServed {
+                    object: "Namespace web".into(),
+                })),
+                "Namespace web: its kind is not served by the cluster",
+            ),
+            (
+                SyncError::Hook {
+                    object: "Job web/migrate".into(),
+                    origin: origin(),
+                    source: ObjectError::NotServed,
+                },
+                "hook Job web/migrate (web/deploy.yaml (document 2)): its kind is not served by the cluster",
+            ),
+            (
+                SyncError::Hook {
+                    object: "Job web/migrate".into(),
+                    origin: origin(),
+                    source: WaitError::Degraded {
+                        object: "Job web/migrate".into(),
+                        message: "BackoffLimitExceeded".into(),
+                    }
+                    .into(),
+                },
+                "hook Job web/migrate (web/deploy.yaml (document 2)): Job web/migrate is Degraded: BackoffLimitExceeded",
+            ),
+            (
+                SyncError::Prune {
+                    object: "ConfigMap web/old".into(),
+                    source: ObjectError::StillDeleting { seconds: 3 },
+                },
+                "prune ConfigMap web/old: still being deleted after 3 s",
+            ),
+            (
+                SyncError::Prune {
+                    object: "ConfigMap web/old".into(),
+                    source: refused("forbidden").into(),
+                },
+                "prune ConfigMap web/old: forbidden",
+            ),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
         }
     }
 
@@ -103,5 +364,27 @@ mod tests {
             five.to_string(),
             "timed out after 6 s waiting for 5 objects to become healthy: Deployment web/a is Progressing: rolling out; Deployment web/b is Progressing: rolling out; Deployment web/c is Progressing: rolling out (and 2 more)"
         );
+    }
+
+    #[test]
+    fn the_cluster_error_is_the_source() {
+        use std::error::Error as _;
+        let e = SyncError::Apply {
+            object: "Deployment web/x".into(),
+            origin: origin(),
+            source: refused("invalid"),
+        };
+        assert!(
+            e.source()
+                .and_then(|s| s.downcast_ref::<ApplyError>())
+                .is_some()
+        );
+    }
+
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn errors_cross_tasks() {
+        assert_send_sync::<SyncError>();
     }
 }

@@ -29,7 +29,7 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-pub use error::{Unready, WaitError};
+pub use error::{ObjectError, SyncError, Unready, WaitError};
 pub use events::{Event, Events};
 pub use lock::{Locks, lock_apps};
 pub use report::{AppOutcome, AppResult, RemovedResult, SyncReport};
@@ -346,12 +346,14 @@ async fn sync_app(
     followed: bool,
 ) -> Result<(), String> {
     if let Some(ns) = &app.create_namespace {
-        apply::create_namespace(ctx, session, ns).await?;
+        apply::create_namespace(ctx, session, ns)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     if ctx.req.hooks {
         match hooks::run_phase(ctx, session, app, Phase::PreSync, None).await {
             Ok(n) => result.hooks += n,
-            Err(e) => return Err(fail_with_hooks(ctx, session, app, result, e).await),
+            Err(e) => return Err(fail_with_hooks(ctx, session, app, result, e.to_string()).await),
         }
     }
     let children: Vec<&AppPlan> = app
@@ -427,7 +429,7 @@ async fn sync_app(
                         stored.insert(&s.key, v);
                     }
                     Err(e) => {
-                        failed.get_or_insert(e);
+                        failed.get_or_insert(e.to_string());
                     }
                 }
             }
@@ -445,7 +447,7 @@ async fn sync_app(
             match hooks::run_phase(ctx, session, app, Phase::Sync, Some(w)).await {
                 Ok(n) => result.hooks += n,
                 Err(e) => {
-                    failed = Some(e);
+                    failed = Some(e.to_string());
                     continue;
                 }
             }
@@ -486,7 +488,7 @@ async fn sync_app(
     if ctx.req.hooks {
         match hooks::run_phase(ctx, session, app, Phase::PostSync, None).await {
             Ok(n) => result.hooks += n,
-            Err(e) => return Err(fail_with_hooks(ctx, session, app, result, e).await),
+            Err(e) => return Err(fail_with_hooks(ctx, session, app, result, e.to_string()).await),
         }
     }
     Ok(())
@@ -583,7 +585,7 @@ async fn prune_phase(
             Err(e) => {
                 if let Some(mut r) = ctx.result(&a.name) {
                     r.outcome = AppOutcome::Failed;
-                    r.message = Some(e);
+                    r.message = Some(e.to_string());
                     ctx.set(r);
                 }
             }
