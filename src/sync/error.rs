@@ -13,6 +13,15 @@ use crate::render::Origin;
 /// Why the sync of an app failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
+    /// The plan refused the app before anything was applied (Argo CD's dry-run gate). The plan
+    /// keeps its errors as one line of text each, so the first one is carried as it is.
+    #[error("{first}{}", more_errors(*more))]
+    Refused {
+        /// The plan's first error for the app.
+        first: String,
+        /// How many more it has.
+        more: usize,
+    },
     /// An object whose kind the cluster does not serve reached the sync, because
     /// `SkipDryRunOnMissingResource` let it through the plan.
     #[error(
@@ -113,6 +122,25 @@ pub enum SyncError {
     /// A wave's objects did not all become healthy.
     #[error(transparent)]
     Unhealthy(#[from] WaitError),
+    /// A server the run uses can no longer be reached. The connection keeps its first
+    /// transport failure as text (`cluster::guard::Link`), so that is what is carried.
+    #[error("{0}")]
+    Lost(String),
+    /// Child apps of a wave failed (each has its own failure in the report).
+    #[error("child app {} failed", quoted(names))]
+    Children {
+        /// The names of the failed children.
+        names: Vec<String>,
+    },
+    /// The sync failed, and then a SyncFail hook failed too.
+    #[error("{failure}; then a SyncFail hook failed: {hook}")]
+    SyncFailHook {
+        /// The failure that made the SyncFail hooks run.
+        #[source]
+        failure: Box<SyncError>,
+        /// The SyncFail hook's own failure.
+        hook: Box<SyncError>,
+    },
 }
 
 impl SyncError {
@@ -214,6 +242,22 @@ fn first_unready(pending: &[Unready]) -> String {
     }
 }
 
+fn more_errors(more: usize) -> String {
+    if more > 0 {
+        format!(" (and {more} more errors)")
+    } else {
+        String::new()
+    }
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +289,20 @@ mod tests {
     #[test]
     fn messages_read_as_before() {
         let cases: Vec<(SyncError, &str)> = vec![
+            (
+                SyncError::Refused {
+                    first: "bad".into(),
+                    more: 0,
+                },
+                "bad",
+            ),
+            (
+                SyncError::Refused {
+                    first: "bad".into(),
+                    more: 2,
+                },
+                "bad (and 2 more errors)",
+            ),
             (
                 SyncError::NotServed {
                     object: "Ghost web/boo".into(),
@@ -301,10 +359,8 @@ mod tests {
                 "CustomResourceDefinition a.example.com was not Established after 7 s",
             ),
             (
-                SyncError::Shared(Arc::new(SyncError::PrerequisiteNotServed {
-                    object: "Namespace web".into(),
-                })),
-                "Namespace web: its kind is not served by the cluster",
+                SyncError::Shared(Arc::new(SyncError::Lost("down".into()))),
+                "down",
             ),
             (
                 SyncError::Hook {
@@ -339,6 +395,19 @@ mod tests {
                     source: refused("forbidden").into(),
                 },
                 "prune ConfigMap web/old: forbidden",
+            ),
+            (
+                SyncError::Children {
+                    names: vec!["a".into(), "b".into()],
+                },
+                "child app \"a\", \"b\" failed",
+            ),
+            (
+                SyncError::SyncFailHook {
+                    failure: Box::new(SyncError::Lost("first".into())),
+                    hook: Box::new(SyncError::Lost("second".into())),
+                },
+                "first; then a SyncFail hook failed: second",
             ),
         ];
         for (error, text) in cases {
