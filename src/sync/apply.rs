@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Ctx;
+use super::error::SyncError;
 use super::events::Event;
 use super::prereq::apply_body;
 use crate::cluster::{ApplyError, ApplyParams, server_side_apply};
@@ -17,22 +18,21 @@ pub(crate) async fn apply_step(
     session: &Session,
     app: &str,
     step: &Step,
-) -> Result<Value, String> {
+) -> Result<Value, SyncError> {
     ctx.prereqs.ensure(ctx, session, app, step).await?;
     let Some(target) = &step.target else {
-        return Err(format!(
-            "{} ({}): {} is not served by the cluster (SkipDryRunOnMissingResource let it through the plan)",
-            step.key.display_name(),
-            step.origin,
-            step.key.kind
-        ));
+        return Err(SyncError::NotServed {
+            object: step.key.display_name(),
+            origin: step.origin.clone(),
+            kind: step.key.kind.clone(),
+        });
     };
     let ns = if target.namespaced {
         step.key.namespace.as_deref()
     } else {
         None
     };
-    let where_ = || format!("{} ({})", step.key.display_name(), step.origin);
+    let failed = |e| SyncError::apply(step, e);
     if step.options.replace {
         // A replace names the resourceVersion it read; when someone wrote in between (409),
         // read again and retry, a few times.
@@ -67,9 +67,9 @@ pub(crate) async fn apply_step(
                     attempts -= 1;
                     live = crate::cluster::get(&session.conn, &target.resource, ns, &step.key.name)
                         .await
-                        .map_err(|e| format!("{}: {e}", where_()))?;
+                        .map_err(failed)?;
                 }
-                Err(e) => return Err(format!("{}: {e}", where_())),
+                Err(e) => return Err(failed(e)),
             }
         }
     }
@@ -104,19 +104,21 @@ pub(crate) async fn apply_step(
                 classic.options.replace = true;
                 return Box::pin(apply_step(ctx, session, app, &classic)).await;
             }
-            Err(ApplyError::NamespaceMissing(n)) => {
-                return Err(format!(
-                    "{}: namespace {n:?} does not exist: add it to the repository, or set CreateNamespace=true on the app",
-                    where_()
-                ));
+            Err(source @ ApplyError::NamespaceMissing(_)) => {
+                return Err(SyncError::NamespaceMissing {
+                    object: step.key.display_name(),
+                    origin: step.origin.clone(),
+                    source,
+                });
             }
-            Err(ApplyError::Conflict { message, .. }) => {
-                return Err(format!(
-                    "{}: {message} (another field manager applies these fields: rerun with --force-conflicts to take them over)",
-                    where_()
-                ));
+            Err(source @ ApplyError::Conflict { .. }) => {
+                return Err(SyncError::Conflict {
+                    object: step.key.display_name(),
+                    origin: step.origin.clone(),
+                    source,
+                });
             }
-            Err(e) => return Err(format!("{}: {e}", where_())),
+            Err(e) => return Err(failed(e)),
         }
     }
 }
@@ -150,7 +152,7 @@ pub(crate) async fn create_namespace(
     ctx: &Ctx<'_>,
     session: &Session,
     body: &Value,
-) -> Result<(), String> {
+) -> Result<(), SyncError> {
     let step = Step {
         key: crate::cluster::ObjectKey {
             group: String::new(),

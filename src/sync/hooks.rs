@@ -8,6 +8,7 @@ use futures::future::join_all;
 use serde_json::Value;
 
 use super::Ctx;
+use super::error::{ObjectError, SyncError};
 use super::events::Event;
 use super::wait::{Watched, until_healthy};
 use crate::cluster::{ApplyParams, Propagation, delete, get, server_side_apply};
@@ -39,7 +40,7 @@ pub(crate) async fn run_phase(
     app: &AppPlan,
     phase: Phase,
     wave: Option<i64>,
-) -> Result<usize, String> {
+) -> Result<usize, SyncError> {
     let hooks: Vec<&Hook> = app
         .hooks
         .iter()
@@ -74,13 +75,13 @@ async fn run_one(
     app: &AppPlan,
     hook: &Hook,
     phase: Phase,
-) -> Result<(), String> {
+) -> Result<(), SyncError> {
     let Some(target) = &hook.target else {
-        return Err(format!(
-            "hook {} ({}): its kind is not served by the cluster",
-            hook.key.display_name(),
-            hook.origin
-        ));
+        return Err(SyncError::Hook {
+            object: hook.key.display_name(),
+            origin: hook.origin.clone(),
+            source: ObjectError::NotServed,
+        });
     };
     let mut key = hook.key.clone();
     let mut body = hook.body.clone();
@@ -94,7 +95,11 @@ async fn run_one(
     let shown = key.display_name();
     let namespace = ns(target, hook);
     let conn = &session.conn;
-    let fail = |e: String| format!("hook {shown} ({}): {e}", hook.origin);
+    let fail = |e: ObjectError| SyncError::Hook {
+        object: shown.clone(),
+        origin: hook.origin.clone(),
+        source: e,
+    };
     ctx.events.send(Event::HookStarted {
         app: app.name.clone(),
         phase,
@@ -105,7 +110,7 @@ async fn run_one(
     if hook.delete_policy.before_creation {
         let existing = get(conn, &target.resource, namespace, &key.name)
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| fail(e.into()))?;
         if let Some(old) = existing {
             let uid = old.pointer("/metadata/uid").and_then(Value::as_str);
             delete(
@@ -117,7 +122,7 @@ async fn run_one(
                 Propagation::Foreground,
             )
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| fail(e.into()))?;
             wait_gone(ctx, session, target, namespace, &key.name)
                 .await
                 .map_err(fail)?;
@@ -137,7 +142,7 @@ async fn run_one(
             },
         )
         .await
-        .map_err(|e| fail(e.to_string()))?
+        .map_err(|e| fail(e.into()))?
     };
     let outcome = until_healthy(
         ctx,
@@ -168,9 +173,9 @@ async fn run_one(
             Propagation::Background,
         )
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(e.into()))?;
     }
-    outcome.map_err(|f| fail(f.message))
+    outcome.map_err(|e| fail(e.into()))
 }
 
 /// Waits until an object is gone (a deleted hook with finalizers or dependents).
@@ -180,20 +185,17 @@ pub(crate) async fn wait_gone(
     target: &Target,
     namespace: Option<&str>,
     name: &str,
-) -> Result<(), String> {
+) -> Result<(), ObjectError> {
     let started = Instant::now();
     loop {
-        let found = get(&session.conn, &target.resource, namespace, name)
-            .await
-            .map_err(|e| e.to_string())?;
+        let found = get(&session.conn, &target.resource, namespace, name).await?;
         if found.is_none() {
             return Ok(());
         }
         if Instant::now() >= ctx.deadline {
-            return Err(format!(
-                "still being deleted after {} s",
-                started.elapsed().as_secs()
-            ));
+            return Err(ObjectError::StillDeleting {
+                seconds: started.elapsed().as_secs(),
+            });
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -9,6 +9,7 @@
 //! ([`prereq`]); and a child app counts as done only when its objects are synced and healthy.
 
 mod apply;
+mod error;
 mod events;
 mod hooks;
 mod lock;
@@ -28,6 +29,7 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+pub use error::{ObjectError, SyncError, Unready, WaitError};
 pub use events::{Event, Events};
 pub use lock::{Locks, lock_apps};
 pub use report::{AppOutcome, AppResult, RemovedResult, SyncReport};
@@ -261,11 +263,9 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan, followed: bool) -> AppFuture<
             ..not_run(app, "")
         };
         if let Some(e) = app.errors.first() {
-            let more = app.errors.len() - 1;
-            let mut why = if more > 0 {
-                format!("{e} (and {more} more errors)")
-            } else {
-                e.clone()
+            let mut why = SyncError::Refused {
+                first: e.clone(),
+                more: app.errors.len() - 1,
             };
             // Refused before anything was applied (Argo CD's dry-run gate): the sync of this
             // app failed, so its SyncFail hooks run, unless it could not even be rendered.
@@ -279,6 +279,7 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan, followed: bool) -> AppFuture<
                     ctx.skip(child, &format!("not run: parent app {:?} failed", app.name));
                 }
             }
+            let why = why.to_string();
             result.outcome = AppOutcome::Failed;
             result.message = Some(why.clone());
             ctx.set(result);
@@ -316,7 +317,7 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan, followed: bool) -> AppFuture<
                 ctx.set(result);
                 return false;
             }
-            result.message = Some(e);
+            result.message = Some(e.to_string());
         }
         ctx.events.send(Event::AppFinished {
             app: app.name.clone(),
@@ -333,7 +334,7 @@ fn run_app<'a>(ctx: &'a Ctx<'a>, app: &'a AppPlan, followed: bool) -> AppFuture<
     })
 }
 
-/// One app's phases; the error is the first failure, one line. `followed`: something runs
+/// One app's phases; the error is the first failure. `followed`: something runs
 /// after this app (a later wave of its parent, or the parent's PostSync hooks), so its last
 /// wave must end healthy too.
 async fn sync_app(
@@ -342,7 +343,7 @@ async fn sync_app(
     app: &AppPlan,
     result: &mut AppResult,
     followed: bool,
-) -> Result<(), String> {
+) -> Result<(), SyncError> {
     if let Some(ns) = &app.create_namespace {
         apply::create_namespace(ctx, session, ns).await?;
     }
@@ -377,7 +378,7 @@ async fn sync_app(
             .iter()
             .any(|h| h.phases.contains(&Phase::PostSync));
     let last_wave = waves.last().copied();
-    let mut failed: Option<String> = None;
+    let mut failed: Option<SyncError> = None;
     for w in waves {
         let then = ctx.req.wait || followed || post_hooks || Some(w) != last_wave;
         if let Some(e) = failed.take() {
@@ -430,7 +431,7 @@ async fn sync_app(
                 }
             }
             if let Some(why) = ctx.lost() {
-                failed.get_or_insert(why);
+                failed.get_or_insert(SyncError::Lost(why));
             }
             if failed.is_some() {
                 break;
@@ -464,18 +465,18 @@ async fn sync_app(
             until_healthy(ctx, session, &app.name, watched, false),
             run_wave_groups(ctx, &wave_children, then)
         );
-        if let Err(f) = health {
-            failed = Some(f.message);
+        if let Err(e) = health {
+            failed = Some(e.into());
         } else if !kids {
-            let bad: Vec<String> = wave_children
+            let names: Vec<String> = wave_children
                 .iter()
                 .filter(|c| {
                     ctx.result(&c.name)
                         .is_some_and(|r| r.outcome == AppOutcome::Failed)
                 })
-                .map(|c| format!("{:?}", c.name))
+                .map(|c| c.name.clone())
                 .collect();
-            failed = Some(format!("child app {} failed", bad.join(", ")));
+            failed = Some(SyncError::Children { names });
         }
     }
     if let Some(e) = failed {
@@ -490,14 +491,14 @@ async fn sync_app(
     Ok(())
 }
 
-/// Runs the SyncFail hooks after a failure; their own failure is added to the message.
+/// Runs the SyncFail hooks after a failure; their own failure is added to it.
 async fn fail_with_hooks(
     ctx: &Ctx<'_>,
     session: &Session,
     app: &AppPlan,
     result: &mut AppResult,
-    error: String,
-) -> String {
+    error: SyncError,
+) -> SyncError {
     if !ctx.req.hooks || ctx.lost().is_some() {
         return error;
     }
@@ -506,7 +507,10 @@ async fn fail_with_hooks(
             result.hooks += n;
             error
         }
-        Err(e) => format!("{error}; then a SyncFail hook failed: {e}"),
+        Err(e) => SyncError::SyncFailHook {
+            failure: Box::new(error),
+            hook: Box::new(e),
+        },
     }
 }
 
@@ -581,7 +585,7 @@ async fn prune_phase(
             Err(e) => {
                 if let Some(mut r) = ctx.result(&a.name) {
                     r.outcome = AppOutcome::Failed;
-                    r.message = Some(e);
+                    r.message = Some(e.to_string());
                     ctx.set(r);
                 }
             }

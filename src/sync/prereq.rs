@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::Ctx;
+use super::error::SyncError;
 use super::events::Event;
 use crate::plan::{Action, Plan, Session, Step};
 
@@ -21,7 +22,9 @@ struct Owned {
     step: Step,
 }
 
-type Cell = Arc<OnceCell<Result<(), String>>>;
+/// Each prerequisite's outcome, shared by every object that needs it: an error is handed to
+/// each of them, so it is shared too (`ApplyError` is not `Clone`).
+type Cell = Arc<OnceCell<Result<(), Arc<SyncError>>>>;
 
 /// The CRDs and Namespaces a sync creates, by cluster, each applied at most once ahead of time.
 #[derive(Default)]
@@ -101,7 +104,7 @@ impl Prereqs {
         session: &Session,
         app: &str,
         step: &Step,
-    ) -> Result<(), String> {
+    ) -> Result<(), SyncError> {
         if let Some(ns) = step.key.namespace.as_deref()
             && step.target.as_ref().is_none_or(|t| t.namespaced)
             && let Some(owner) = self
@@ -116,10 +119,14 @@ impl Prereqs {
                     object: owner.step.key.display_name(),
                     reason: format!("namespace of {}", step.key.display_name()),
                 });
-                apply_body(ctx, session, &owner.step).await.map(|_| ())
+                apply_body(ctx, session, &owner.step)
+                    .await
+                    .map(|_| ())
+                    .map_err(Arc::new)
             })
             .await
-            .clone()?;
+            .clone()
+            .map_err(SyncError::Shared)?;
         }
         if step.target.as_ref().is_some_and(|t| t.needs_crd)
             && let Some(owner) = self.crds.get(&(
@@ -140,11 +147,16 @@ impl Prereqs {
                         reason: format!("CRD of {}", step.key.kind),
                     });
                 }
-                apply_body(ctx, session, &owner.step).await?;
-                established(ctx, session, &owner.step.key.name).await
+                apply_body(ctx, session, &owner.step)
+                    .await
+                    .map_err(Arc::new)?;
+                established(ctx, session, &owner.step.key.name)
+                    .await
+                    .map_err(Arc::new)
             })
             .await
-            .clone()?;
+            .clone()
+            .map_err(SyncError::Shared)?;
         }
         Ok(())
     }
@@ -155,12 +167,11 @@ pub(crate) async fn apply_body(
     ctx: &Ctx<'_>,
     session: &Session,
     step: &Step,
-) -> Result<Value, String> {
+) -> Result<Value, SyncError> {
     let Some(target) = &step.target else {
-        return Err(format!(
-            "{}: its kind is not served by the cluster",
-            step.key.display_name()
-        ));
+        return Err(SyncError::PrerequisiteNotServed {
+            object: step.key.display_name(),
+        });
     };
     let ns = if target.namespaced {
         step.key.namespace.as_deref()
@@ -169,7 +180,7 @@ pub(crate) async fn apply_body(
     };
     super::apply::ssa(ctx, session, target, ns, step)
         .await
-        .map_err(|e| format!("{} ({}): {e}", step.key.display_name(), step.origin))
+        .map_err(|e| SyncError::apply(step, e))
 }
 
 /// Waits until the CRD `name` is Established, so its kind is served.
@@ -177,7 +188,7 @@ pub(crate) async fn established(
     ctx: &Ctx<'_>,
     session: &Session,
     name: &str,
-) -> Result<(), String> {
+) -> Result<(), SyncError> {
     let resource = kube::core::discovery::ApiResource {
         group: "apiextensions.k8s.io".into(),
         version: "v1".into(),
@@ -189,7 +200,10 @@ pub(crate) async fn established(
     loop {
         let crd = crate::cluster::get(&session.conn, &resource, None, name)
             .await
-            .map_err(|e| format!("CustomResourceDefinition {name}: {e}"))?;
+            .map_err(|source| SyncError::ReadCrd {
+                name: name.to_string(),
+                source,
+            })?;
         let ok = crd
             .as_ref()
             .and_then(|c| c.pointer("/status/conditions"))
@@ -204,10 +218,10 @@ pub(crate) async fn established(
             return Ok(());
         }
         if Instant::now() >= ctx.deadline {
-            return Err(format!(
-                "CustomResourceDefinition {name} was not Established after {} s",
-                started.elapsed().as_secs()
-            ));
+            return Err(SyncError::NotEstablished {
+                name: name.to_string(),
+                seconds: started.elapsed().as_secs(),
+            });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

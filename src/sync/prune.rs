@@ -8,6 +8,7 @@ use futures::future::join_all;
 use serde_json::Value;
 
 use super::Ctx;
+use super::error::{ObjectError, SyncError};
 use super::events::Event;
 use super::hooks::wait_gone;
 use crate::cluster::{Propagation, delete};
@@ -30,7 +31,7 @@ pub(crate) async fn delete_all(
     app: &str,
     prunes: &[&Prune],
     policy: Policy,
-) -> Result<usize, String> {
+) -> Result<usize, SyncError> {
     let mut waves: BTreeMap<std::cmp::Reverse<i64>, Vec<&Prune>> = BTreeMap::new();
     for p in prunes {
         waves.entry(std::cmp::Reverse(p.wave)).or_default().push(p);
@@ -44,6 +45,10 @@ pub(crate) async fn delete_all(
                 None
             };
             let uid = p.live.pointer("/metadata/uid").and_then(Value::as_str);
+            let failed = |source: ObjectError| SyncError::Prune {
+                object: p.key.display_name(),
+                source,
+            };
             {
                 let _permit = ctx.sem.acquire().await;
                 delete(
@@ -55,18 +60,18 @@ pub(crate) async fn delete_all(
                     propagation(policy),
                 )
                 .await
-                .map_err(|e| format!("prune {}: {e}", p.key.display_name()))?;
+                .map_err(|e| failed(e.into()))?;
             }
             if policy != Policy::Orphan {
                 wait_gone(ctx, session, &p.target, ns, &p.key.name)
                     .await
-                    .map_err(|e| format!("prune {}: {e}", p.key.display_name()))?;
+                    .map_err(failed)?;
             }
             ctx.events.send(Event::Pruned {
                 app: app.to_string(),
                 object: p.key.display_name(),
             });
-            Ok::<_, String>(())
+            Ok::<_, SyncError>(())
         }))
         .await;
         for r in results {

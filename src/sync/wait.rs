@@ -8,6 +8,7 @@ use futures::{StreamExt, stream};
 use serde_json::Value;
 
 use super::Ctx;
+use super::error::{Unready, WaitError};
 use super::events::Event;
 use crate::cluster::ObjectKey;
 use crate::health::{self, Health, HealthStatus};
@@ -21,13 +22,6 @@ pub(crate) struct Watched {
     pub target: Target,
     /// What the last write or read returned.
     pub live: Option<Value>,
-}
-
-/// Why a wait ended without everything healthy.
-#[derive(Debug, Clone)]
-pub(crate) struct WaitFailure {
-    /// One line naming the object(s) and why.
-    pub message: String,
 }
 
 fn ns(w: &Watched) -> Option<&str> {
@@ -46,7 +40,7 @@ pub(crate) async fn until_healthy(
     app: &str,
     mut items: Vec<Watched>,
     hook: bool,
-) -> Result<(), WaitFailure> {
+) -> Result<(), WaitError> {
     let judge = |live: &Value| -> Option<Health> {
         if hook {
             Some(health::assess_hook(live))
@@ -73,8 +67,9 @@ pub(crate) async fn until_healthy(
                 None => {}
                 Some(h) if h.status == HealthStatus::Healthy => {}
                 Some(h) if h.status == HealthStatus::Degraded => {
-                    return Err(WaitFailure {
-                        message: format!("{} is Degraded: {}", w.key.display_name(), h.message),
+                    return Err(WaitError::Degraded {
+                        object: w.key.display_name(),
+                        message: h.message,
                     });
                 }
                 Some(h) => pending.push((w, h)),
@@ -85,35 +80,19 @@ pub(crate) async fn until_healthy(
         }
         // Reads of a server that is gone fail; waiting on would only reach the deadline.
         if let Some(why) = session.conn.lost() {
-            return Err(WaitFailure { message: why });
+            return Err(WaitError::Lost(why));
         }
         if Instant::now() >= ctx.deadline {
-            let shown: Vec<String> = pending
-                .iter()
-                .take(3)
-                .map(|(w, h)| {
-                    format!(
-                        "{} is {}: {}",
-                        w.key.display_name(),
-                        h.status.as_str(),
-                        h.message
-                    )
-                })
-                .collect();
-            let more = pending.len().saturating_sub(3);
-            return Err(WaitFailure {
-                message: format!(
-                    "timed out after {} s waiting for {} object{} to become healthy: {}{}",
-                    ctx.req.timeout.as_secs(),
-                    pending.len(),
-                    if pending.len() == 1 { "" } else { "s" },
-                    shown.join("; "),
-                    if more > 0 {
-                        format!(" (and {more} more)")
-                    } else {
-                        String::new()
-                    }
-                ),
+            return Err(WaitError::TimedOut {
+                seconds: ctx.req.timeout.as_secs(),
+                pending: pending
+                    .into_iter()
+                    .map(|(w, h)| Unready {
+                        object: w.key.display_name(),
+                        status: h.status,
+                        message: h.message,
+                    })
+                    .collect(),
             });
         }
         if last_event.elapsed() >= Duration::from_secs(2) {
