@@ -142,6 +142,20 @@ impl Runtime {
             .expect("runtime present until dropped")
             .block_on(f)
     }
+
+    /// Starts a future on the runtime's workers, to run while this thread does blocking work.
+    fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // The runtime is taken out only in `drop`.
+        #[allow(clippy::expect_used)]
+        self.0
+            .as_ref()
+            .expect("runtime present until dropped")
+            .spawn(f)
+    }
 }
 
 impl Drop for Runtime {
@@ -153,13 +167,13 @@ impl Drop for Runtime {
     }
 }
 
-/// Starts the runtime.
 /// Runs blocking work (reading Git, rendering, running `git`) from inside the runtime: the
 /// worker hands its other tasks over first, so requests in flight are not held up.
 fn blocking<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
+/// Starts the runtime.
 fn runtime() -> Result<Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

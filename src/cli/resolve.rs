@@ -94,6 +94,7 @@ pub fn plan_request<'a>(
         records_namespace: &global.records_namespace,
         force_conflicts,
         concurrency,
+        known_records: None,
     }
 }
 

@@ -19,6 +19,11 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
     colored::control::set_override(use_color(global.color));
     let rt = runtime()?;
     let (conn, catalog, facts) = rt.block_on(connect_and_learn(&target, &args.tree))?;
+    // Who we are (for the records and locks) is asked while the tree renders.
+    let whoami = {
+        let conn = conn.clone();
+        rt.spawn(async move { conn.whoami().await })
+    };
     // Reading Git and rendering block: done outside the runtime.
     // Sync deploys commits (DESIGN decision 1): HEAD unless a revision is named.
     let mut tree_args = args.tree.clone();
@@ -60,7 +65,10 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
             Operation {
                 name: "sync",
                 tree_id: resolved.tree_id.clone(),
-                user: conn.whoami().await,
+                user: match whoami.await {
+                    Ok(user) => user,
+                    Err(_) => conn.user.clone(),
+                },
                 hooks: true,
                 revision: resolved.revision.map(|s| s.to_string()),
             },

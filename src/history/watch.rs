@@ -265,6 +265,7 @@ pub async fn watch(
                 records_namespace: &req.sync.records_namespace,
                 force_conflicts: true,
                 concurrency: req.sync.concurrency,
+                known_records: None,
             },
         )
         .await;

@@ -43,9 +43,11 @@ pub struct PlanRequest<'a> {
     pub force_conflicts: bool,
     /// Requests in flight per cluster.
     pub concurrency: usize,
+    /// App records this run has already read, per context: not read again (a no-op sync
+    /// reads them to decide whether to plan unlocked).
+    pub known_records: Option<&'a HashMap<String, Vec<AppRecord>>>,
 }
 
-/// The apps of `select` and all their descendants, in tree order (all when `select` is empty).
 /// The apps a run covers: the selected ones and their descendants, in tree order (all when
 /// nothing is selected).
 pub fn selected<'t>(tree: &'t AppTree, select: &[String]) -> Vec<&'t AppNode> {
@@ -615,6 +617,10 @@ pub async fn build(clusters: &mut Clusters, req: PlanRequest<'_>) -> Plan {
     // Records: each cluster's app records, for inventories and apps that left the tree.
     let mut records: HashMap<String, Vec<AppRecord>> = HashMap::new();
     for (ctx, s) in &sessions {
+        if let Some(known) = req.known_records.and_then(|k| k.get(ctx)) {
+            records.insert(ctx.clone(), known.clone());
+            continue;
+        }
         match record::load_all(&s.conn, req.records_namespace).await {
             Ok(r) => {
                 records.insert(ctx.clone(), r);

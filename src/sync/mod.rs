@@ -738,13 +738,21 @@ pub async fn lock_plan_run(
         records_namespace: &req.records_namespace,
         force_conflicts: req.force_conflicts,
         concurrency: req.concurrency,
+        known_records: None,
     };
     // A sync that would write nothing needs no locks: it reads what diff reads and stops
     // there, so syncing an unchanged tree costs what diff costs. Tried only when every app's
     // record says this revision is already deployed, so a sync with work to do plans once.
-    if already_deployed(clusters, tree, tree_id, select, req).await {
+    if let Some(records) = already_deployed(clusters, tree, tree_id, select, req).await {
         let started = Instant::now();
-        let plan = crate::plan::build(clusters, plan_request()).await;
+        let plan = crate::plan::build(
+            clusters,
+            crate::plan::PlanRequest {
+                known_records: Some(&records),
+                ..plan_request()
+            },
+        )
+        .await;
         if let Some(report) = nothing_to_do(&plan, req, tree_id, started) {
             for a in &report.apps {
                 events.send(Event::AppFinished {
@@ -778,40 +786,41 @@ pub async fn lock_plan_run(
 
 /// Whether every selected app's record (in its cluster) says this tree's revision of it was
 /// the last thing deployed, successfully, by this kind of operation: the only case in which a
-/// sync may have nothing to do.
+/// sync may have nothing to do. Gives the records it read, per context, so the plan does not
+/// read them again.
 async fn already_deployed(
     clusters: &mut Clusters,
     tree: &crate::apps::AppTree,
     tree_id: &str,
     select: &[String],
     req: &SyncRequest,
-) -> bool {
+) -> Option<HashMap<String, Vec<AppRecord>>> {
     // Per cluster: the records, and the leases someone holds (a sync at work: the locked
     // path waits for it and names it).
     let mut records: HashMap<String, (Vec<AppRecord>, HashSet<String>)> = HashMap::new();
     for node in crate::plan::selected(tree, select) {
         if node.error.is_some() {
-            return false;
+            return None;
         }
-        let Some(context) = clusters.context_for(&node.app.spec.destination) else {
-            return false;
-        };
+        let context = clusters.context_for(&node.app.spec.destination)?;
         if !records.contains_key(&context) {
             let Ok(session) = clusters.session(&context).await else {
-                return false;
+                return None;
             };
             let ns = &req.records_namespace;
-            let (Ok(found), Ok(held)) = futures::join!(
-                record::load_all(&session.conn, ns),
-                crate::cluster::lease::held_names(&session.conn, ns)
+            // One after the other on purpose: both are small, and a second request in flight
+            // would open a second connection, whose TLS handshake costs more than the wait.
+            let (Ok(found), Ok(held)) = (
+                record::load_all(&session.conn, ns).await,
+                crate::cluster::lease::held_names(&session.conn, ns).await,
             ) else {
-                return false;
+                return None;
             };
             records.insert(context.clone(), (found, held));
         }
         let (found, held) = &records[&context];
         if held.contains(&record::record_name(&node.name)) {
-            return false;
+            return None;
         }
         let revision = crate::plan::revisions_of(node)
             .into_iter()
@@ -827,10 +836,15 @@ async fn already_deployed(
                     && e.revision == revision
             });
         if !deployed {
-            return false;
+            return None;
         }
     }
-    true
+    Some(
+        records
+            .into_iter()
+            .map(|(context, (found, _))| (context, found))
+            .collect(),
+    )
 }
 
 /// The report of a sync that has nothing to do, when `plan` proves it: every app compared,
