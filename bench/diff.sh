@@ -19,7 +19,8 @@ cargo build --release --quiet
 BIN=$PWD/target/release/kubectl-gitops
 WORK=$(mktemp -d)
 cleanup() { # leave the cluster as it was found
-  for i in $(seq 0 49); do echo "ns-$i"; done | xargs kubectl delete namespace --wait=false --ignore-not-found >/dev/null 2>&1 || true
+  { for i in $(seq 0 49); do echo "ns-$i"; done; echo bench-diff-records; } |
+    xargs kubectl delete namespace --wait=false --ignore-not-found >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -27,12 +28,15 @@ python3 bench/gen-tree.py "$WORK/repo" "$APPS" "$PER_APP"
 cd "$WORK/repo"
 
 # Deploy the tree as it is, then change one object in ten in Git.
-"$BIN" render > "$WORK/deployed.yaml"
 for i in $(seq 0 49); do echo "apiVersion: v1
 kind: Namespace
 metadata: {name: ns-$i}
 ---"; done | kubectl apply -f - >/dev/null
-kubectl apply --server-side --field-manager=kubectl-gitops -f "$WORK/deployed.yaml" >/dev/null
+# Deployed by our own sync, so live objects carry the tracking annotation and the records exist
+# (as after any sync); it waits until every Deployment is Available, so no timed run below
+# shares the server with the controller-manager catching up.
+"$BIN" sync --timeout 15m --records-namespace bench-diff-records >/dev/null 2>"$WORK/sync.err" ||
+  { tail -20 "$WORK/sync.err" >&2; exit 1; }
 sed -i 's/setting-a: "value \([0-9]*\) 2"/setting-a: "changed \1"/' svc/*/a.yaml
 git -c user.name=bench -c user.email=bench@example.com commit -qam "change one object in ten"
 "$BIN" render > "$WORK/desired.yaml"
@@ -47,9 +51,9 @@ seconds() { # wall seconds of one run; exit codes 0 and 1 (differences) are both
   awk "BEGIN{printf \"%.2f\", $t1 - $t0}"
 }
 
-"$BIN" diff >/dev/null 2>&1 || true # warm-up: discovery cache, connections, page cache
-ours=$(seconds "$BIN" diff)
-ours16=$(seconds "$BIN" diff --concurrency 16)
+"$BIN" diff --records-namespace bench-diff-records >/dev/null 2>&1 || true # warm-up: discovery cache, connections, page cache
+ours=$(seconds "$BIN" diff --records-namespace bench-diff-records)
+ours16=$(seconds "$BIN" diff --concurrency 16 --records-namespace bench-diff-records)
 kd1=$(seconds kubectl diff --server-side --field-manager=kubectl-gitops --force-conflicts -f "$WORK/desired.yaml")
 kd16=$(seconds kubectl diff --server-side --field-manager=kubectl-gitops --force-conflicts --concurrency 16 -f "$WORK/desired.yaml")
 echo "diff of $APPS apps, $objects objects against $(kubectl version -o json | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -1):"
