@@ -242,14 +242,15 @@ pub async fn ensure_namespace(conn: &Connection, namespace: &str) -> Result<(), 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn entry(outcome: Outcome) -> SyncEntry {
+    /// A sync by user "u" that applied one object: for tests here and in `timeline`.
+    pub(crate) fn entry_at(id: u64, revision: String, outcome: Outcome) -> SyncEntry {
         SyncEntry {
-            id: 0,
+            id,
             operation: "sync".into(),
-            revision: "abc".into(),
+            revision,
             revisions: vec![],
             started_at: String::new(),
             finished_at: String::new(),
@@ -266,11 +267,15 @@ mod tests {
     fn history_keeps_the_last_ten_with_increasing_ids() {
         let mut r = AppRecord::default();
         for i in 0..12 {
-            r.push(entry(if i == 11 {
-                Outcome::Failed
-            } else {
-                Outcome::Succeeded
-            }));
+            r.push(entry_at(
+                0,
+                "abc".into(),
+                if i == 11 {
+                    Outcome::Failed
+                } else {
+                    Outcome::Succeeded
+                },
+            ));
         }
         assert_eq!(r.history.len(), HISTORY_LIMIT);
         assert_eq!(r.history[0].id, 2);

@@ -119,20 +119,7 @@ mod tests {
     }
 
     fn entry(id: u64, n: u8, outcome: Outcome) -> SyncEntry {
-        SyncEntry {
-            id,
-            operation: "sync".into(),
-            revision: format!("{n:040x}"),
-            revisions: vec![],
-            started_at: String::new(),
-            finished_at: String::new(),
-            user: "u".into(),
-            outcome,
-            applied: 1,
-            pruned: 0,
-            hooks: 0,
-            message: String::new(),
-        }
+        crate::history::record::tests::entry_at(id, format!("{n:040x}"), outcome)
     }
 
     #[test]
