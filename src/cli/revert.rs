@@ -74,6 +74,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RevertArgs) -> Result<u8, CliError
                 tree_id: after.tree_id.clone(),
                 user: conn.whoami().await,
                 hooks: true,
+                auto_prune: true,
                 revision: Some(new_head.to_string()),
             },
         );

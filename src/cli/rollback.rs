@@ -56,7 +56,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
                     return Err(CliError(format!(
                         "app {:?} was never deployed at {to} ({}); see `kubectl gitops history --app {}`",
                         args.app,
-                        &sha[..12],
+                        crate::source::Sha::short_of(&sha),
                         args.app
                     )));
                 }
@@ -79,7 +79,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
             return Err(CliError(format!(
                 "app {:?} is already deployed at {}",
                 args.app,
-                &revision[..12]
+                crate::source::Sha::short_of(&revision)
             )));
         }
         // Whatever puts Git's version back would undo a rollback at once.
@@ -125,7 +125,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
             return Err(CliError(format!(
                 "app {:?} is not in the tree at {}",
                 args.app,
-                &revision[..12]
+                crate::source::Sha::short_of(&revision)
             )));
         }
         let select = vec![args.app.clone()];
@@ -138,8 +138,8 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
             println!(
                 "Rollback of {} from {} to {} (dry run: nothing is changed)",
                 terminal_line(&args.app),
-                &current[..12],
-                &revision[..12]
+                crate::source::Sha::short_of(&current),
+                crate::source::Sha::short_of(&revision)
             );
             print!("{}", super::diff::text(&crate::diff::report(&plan)));
             return Ok(if plan.render_failed() { EXIT_ERROR } else { EXIT_OK });
@@ -152,6 +152,7 @@ pub(super) fn run(global: &GlobalArgs, args: &RollbackArgs) -> Result<u8, CliErr
                 tree_id: old.tree_id.clone(),
                 user: conn.whoami().await,
                 hooks: false,
+                auto_prune: false,
                 revision: Some(revision.clone()),
             },
         );

@@ -37,21 +37,24 @@ pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError
                 struct Doc<'a> {
                     apps: &'a [AppStatus],
                     errors: &'a [String],
+                    /// Why the run stopped before every app was compared.
+                    incomplete: Option<&'a str>,
                 }
                 println!(
                     "{}",
                     json_pretty(&Doc {
                         apps: &rows,
-                        errors: &plan.errors
+                        errors: &plan.errors,
+                        incomplete: plan.incomplete.as_deref(),
                     })?
                 );
             }
             OutputFormat::Text => print!("{}", table(&rows)),
         }
-        for e in &plan.errors {
+        for e in plan.errors.iter().chain(&plan.incomplete) {
             eprintln!("error: {}", terminal_line(e));
         }
-        Ok(if plan.render_failed() {
+        Ok(if plan.render_failed() || plan.incomplete.is_some() {
             EXIT_ERROR
         } else {
             EXIT_OK

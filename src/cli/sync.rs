@@ -70,6 +70,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<u8, CliError> 
                     Err(_) => conn.user.clone(),
                 },
                 hooks: true,
+                auto_prune: true,
                 revision: resolved.revision.map(|s| s.to_string()),
             },
         );
@@ -94,6 +95,9 @@ pub(super) struct Operation {
     pub user: String,
     /// Whether hooks run (a rollback runs none, as in Argo CD).
     pub hooks: bool,
+    /// Whether apps with `automated.prune` prune without `--prune` (a rollback prunes only
+    /// when asked).
+    pub auto_prune: bool,
     pub revision: Option<String>,
 }
 
@@ -109,6 +113,7 @@ pub(super) fn sync_request(flags: &SyncFlags, global: &GlobalArgs, op: Operation
         operation: op.name.into(),
         user: op.user,
         hooks: op.hooks,
+        auto_prune: op.auto_prune,
         wait: !flags.no_wait,
         revision: op.revision,
     }

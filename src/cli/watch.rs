@@ -62,6 +62,7 @@ pub(super) fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<u8, CliError>
                     tree_id: String::new(),
                     user: conn.whoami().await,
                     hooks: true,
+                    auto_prune: true,
                     revision: None,
                 },
             ),
@@ -93,8 +94,15 @@ fn print(e: &WatchEvent, format: WatchFormat) {
                 WatchEvent::Drift {
                     app,
                     object,
+                    deleted: true,
+                    ..
+                } => format!("DRIFT DETECTED app {app}: {object} deleted from the cluster"),
+                WatchEvent::Drift {
+                    app,
+                    object,
                     managers,
                     diff,
+                    ..
                 } => format!(
                     "DRIFT DETECTED app {app}: {object} changed by {}: {diff}",
                     managers.join(", ")

@@ -95,17 +95,28 @@ pub fn statuses(plan: &Plan) -> Vec<AppStatus> {
         .map(|a| {
             let (health, health_message) = own_health(a);
             let last = a.record.as_ref().and_then(|r| r.last());
+            // An app the plan did not compare is Unknown, never Synced: the run stopped before
+            // it (a lost server), or no kubeconfig context serves its destination.
+            let mut errors = a.errors.clone();
+            if a.unfinished {
+                errors.push(format!(
+                    "not compared: {}",
+                    plan.incomplete.as_deref().unwrap_or("the run stopped")
+                ));
+            } else if a.context.is_none() {
+                errors.push("not compared: its destination matches no kubeconfig context".into());
+            }
             AppStatus {
                 name: a.name.clone(),
                 parent: a.parent.clone(),
-                sync: if !a.errors.is_empty() {
+                sync: if !errors.is_empty() {
                     SyncStatus::Unknown
                 } else if a.out_of_sync() {
                     SyncStatus::OutOfSync
                 } else {
                     SyncStatus::Synced
                 },
-                health: if a.errors.is_empty() {
+                health: if errors.is_empty() {
                     health
                 } else {
                     HealthStatus::Unknown
@@ -128,7 +139,7 @@ pub fn statuses(plan: &Plan) -> Vec<AppStatus> {
                     operation: e.operation.clone(),
                     user: e.user.clone(),
                 }),
-                errors: a.errors.clone(),
+                errors,
             }
         })
         .collect();

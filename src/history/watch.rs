@@ -58,6 +58,8 @@ pub enum WatchEvent {
         object: String,
         /// Who changed it.
         managers: Vec<String>,
+        /// It was deleted from the cluster (who deleted it is not known).
+        deleted: bool,
         /// The changed lines, short.
         diff: String,
     },
@@ -204,6 +206,7 @@ pub async fn watch(
     // Drift already reported: (app, object, live resourceVersion).
     let mut reported: HashSet<(String, String, String)> = HashSet::new();
     let mut errors_seen: HashSet<String> = HashSet::new();
+    let mut lost = false;
     let holder = lease::holder_identity(&req.sync.user);
     while !stop.load(Ordering::SeqCst) {
         // 1. The revision to deploy.
@@ -269,6 +272,21 @@ pub async fn watch(
             },
         )
         .await;
+        // A lost server is said once per outage, and the round ends there: nothing can be
+        // judged or put back until it answers again (then the next round goes on as usual).
+        if let Some(why) = &plan.incomplete {
+            if !lost {
+                emit(WatchEvent::Error {
+                    message: format!("{why}; trying again every interval"),
+                });
+                lost = true;
+            }
+            if pause(req.interval, &stop).await {
+                break;
+            }
+            continue;
+        }
+        lost = false;
         let (heal, deploy) = judge(&plan, &req, new_commit, &mut reported, &emit);
         for a in &plan.apps {
             for e in &a.errors {
@@ -370,25 +388,38 @@ fn judge(
         }
         let mut drifted = false;
         let mut from_git = !a.prunes.is_empty();
+        // The revision Git has now was the app's last sync, and it succeeded: every object of
+        // it was applied, so one missing now was deleted behind Git's back. Argo CD's
+        // self-heal counts a missing object as drift too.
+        let last = a.record.as_ref().and_then(|r| r.last());
+        let deployed_now = last.filter(|e| {
+            e.outcome == record::Outcome::Succeeded && a.revisions.first() == Some(&e.revision)
+        });
         for s in &a.steps {
             let Some(change) = &s.change else { continue };
-            if change.drift_managers.is_empty() {
+            let deleted = s.live.is_none() && deployed_now.is_some();
+            if change.drift_managers.is_empty() && !deleted {
                 from_git = true;
                 continue;
             }
             drifted = true;
-            let rv = s
-                .live
-                .as_ref()
-                .and_then(|l| l.pointer("/metadata/resourceVersion"))
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
-            if reported.insert((a.name.clone(), change.key.display_name(), rv)) {
+            // Reported once per change of the live object (its resourceVersion), or, for a
+            // deletion, once per sync that put it back.
+            let seen = match (&s.live, deployed_now) {
+                (Some(live), _) => live
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                (None, Some(e)) => format!("deleted after sync {}", e.id),
+                (None, None) => String::new(),
+            };
+            if reported.insert((a.name.clone(), change.key.display_name(), seen)) {
                 emit(WatchEvent::Drift {
                     app: a.name.clone(),
                     object: change.key.display_name(),
                     managers: change.drift_managers.clone(),
+                    deleted,
                     diff: short_diff(&change.diff),
                 });
             }

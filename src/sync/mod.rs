@@ -43,8 +43,11 @@ use wait::{Watched, until_healthy};
 /// How to sync.
 #[derive(Debug, Clone)]
 pub struct SyncRequest {
-    /// Prune what left Git (apps with `automated.prune` prune without it).
+    /// Prune what left Git (apps with `automated.prune` prune without it, if `auto_prune`).
     pub prune: bool,
+    /// Whether an app's `automated.prune` prunes without `prune`: not in a rollback, which
+    /// prunes only when asked (`argocd app rollback --prune`).
+    pub auto_prune: bool,
     /// Take ownership of fields other managers own.
     pub force_conflicts: bool,
     /// The whole sync's deadline.
@@ -520,7 +523,7 @@ async fn prune_phase(
     pruned: &mut HashMap<String, usize>,
 ) -> (Option<String>, Vec<RemovedResult>) {
     let plan = ctx.plan;
-    let wants = |a: &AppPlan| ctx.req.prune || a.automation.prune;
+    let wants = |a: &AppPlan| ctx.req.prune || (ctx.req.auto_prune && a.automation.prune);
     let any_wanted = plan
         .apps
         .iter()

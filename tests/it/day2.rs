@@ -143,6 +143,34 @@ fn status_shows_synced_out_of_sync_degraded_and_missing_apps() {
             .contains("gone: Missing: none of its 1 objects exists"),
         "{text:#?}"
     );
+    // An app no kubeconfig context serves was not compared: Unknown, not Synced.
+    repo.write(
+        "elsewhere/root.yaml",
+        &application("elsewhere", "fine", &ns.name, "")
+            .replace("https://kubernetes.default.svc", "https://127.0.0.9:6443"),
+    );
+    repo.commit("an app for a cluster we have no context for");
+    let status = json(
+        &gitops(
+            &repo,
+            &rec,
+            &["status", "elsewhere/root.yaml", "-o", "json"],
+        )
+        .success(),
+    );
+    let elsewhere = app_row(&status, "elsewhere");
+    assert_eq!(
+        (elsewhere["sync"].as_str(), elsewhere["health"].as_str()),
+        (Some("Unknown"), Some("Unknown")),
+        "{status}"
+    );
+    assert!(
+        elsewhere["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("matches no kubeconfig context"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -262,6 +290,44 @@ fn rollback_goes_back_two_deployments_and_refuses_under_self_heal() {
         get(&ns.name, "configmap/web").unwrap()["data"]["value"],
         "1"
     );
+}
+
+#[test]
+fn rollback_prunes_only_when_asked_even_under_automated_prune() {
+    let ns = TestNamespace::new("drbprune");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write(
+        "root.yaml",
+        &application(
+            "web",
+            "web",
+            &ns.name,
+            "  syncPolicy: {automated: {prune: true}}\n",
+        ),
+    )
+    .write("web/cm.yaml", &configmap("web", "1"));
+    let v1 = repo.commit("v1");
+    gitops(&repo, &rec, &["sync"]).success();
+    repo.write("web/extra.yaml", &configmap("extra", "2"));
+    repo.commit("v2 adds extra");
+    gitops(&repo, &rec, &["sync"]).success();
+    assert!(get(&ns.name, "configmap/extra").is_some());
+    // The app's automated.prune is a sync policy; a rollback prunes only with --prune, as
+    // `argocd app rollback` does.
+    gitops(&repo, &rec, &["rollback", "--app", "web", "--steps", "1"]).success();
+    assert!(
+        get(&ns.name, "configmap/extra").is_some(),
+        "a rollback without --prune deleted an object"
+    );
+    gitops(&repo, &rec, &["sync"]).success();
+    gitops(
+        &repo,
+        &rec,
+        &["rollback", "--app", "web", "--to", &v1, "--prune"],
+    )
+    .success();
+    assert!(get(&ns.name, "configmap/extra").is_none());
 }
 
 #[test]
@@ -466,6 +532,21 @@ fn watch_detects_a_hand_edit_within_two_intervals_and_heals_it() {
         get(&ns.name, "configmap/settings").unwrap()["data"]["value"],
         "from-git"
     );
+    // A deleted object is drift too (Argo CD's self-heal re-creates it).
+    kubectl_ok(&["delete", "-n", &ns.name, "configmap/settings"]);
+    let drift = w.wait_for("DRIFT DETECTED", Duration::from_secs(4 + 10));
+    assert!(
+        drift.contains(&format!(
+            "ConfigMap {}/settings deleted from the cluster",
+            ns.name
+        )),
+        "{drift}"
+    );
+    w.wait_for("app web synced", Duration::from_secs(15));
+    assert_eq!(
+        get(&ns.name, "configmap/settings").unwrap()["data"]["value"],
+        "from-git"
+    );
     // -o json: one object per line.
     drop(w);
     let mut w = Watch::start(
@@ -511,8 +592,10 @@ fn watch_survives_an_api_server_restart() {
     assert_eq!(sync.code, 0, "{sync:#?}");
     let mut w = Watch::start(repo.path(), &kc, &["--interval", "1s"]);
     w.wait_for("watching", Duration::from_secs(30));
+    // A round during the outage says so once, and is retried, not fatal.
+    second.script("stop-apiserver");
+    w.wait_for("trying again every interval", Duration::from_secs(30));
     second.restart_apiserver();
-    // A round during the outage fails and is retried, not fatal.
     let patched = second.kubectl(&[
         "patch",
         "-n",
