@@ -27,6 +27,23 @@ pub struct Catalog {
     by_gk: HashMap<(String, String), (ApiResource, bool)>,
 }
 
+/// Asks the server now whether it serves `kind` in `api_version`, and where: for an object
+/// planned under `SkipDryRunOnMissingResource` when its kind was not served yet (its CRD may
+/// have come since, from an earlier wave or an operator). None when it still is not served or
+/// the server cannot say.
+pub async fn find_now(
+    conn: &Connection,
+    api_version: &str,
+    kind: &str,
+) -> Option<(ApiResource, bool)> {
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
+    kube::discovery::pinned_kind(&conn.client, &gvk)
+        .await
+        .ok()
+        .map(|(res, caps)| (res, caps.scope == Scope::Namespaced))
+}
+
 impl Catalog {
     /// Runs discovery: aggregated discovery (two requests) first, the per-group walk on servers
     /// that lack it; all of it within twice the connection's request timeout.

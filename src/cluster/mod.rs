@@ -14,7 +14,7 @@ mod paths;
 mod retry;
 
 pub use apply::{ApplyError, ApplyParams, FIELD_MANAGER, server_side_apply};
-pub use discovery::{Catalog, KindScope};
+pub use discovery::{Catalog, KindScope, find_now};
 pub use error::{ClusterError, seconds as duration_text};
 pub use exec::stop_running_plugins;
 pub use guard::Limits;

@@ -20,12 +20,28 @@ pub(crate) async fn apply_step(
     step: &Step,
 ) -> Result<Value, SyncError> {
     ctx.prereqs.ensure(ctx, session, app, step).await?;
-    let Some(target) = &step.target else {
-        return Err(SyncError::NotServed {
-            object: step.key.display_name(),
-            origin: step.origin.clone(),
-            kind: step.key.kind.clone(),
-        });
+    let found;
+    let target = match &step.target {
+        Some(t) => t,
+        None => {
+            // Only `SkipDryRunOnMissingResource` plans an object whose kind was not served;
+            // as in Argo CD, it is applied if the kind is served by now.
+            let api_version = step.body["apiVersion"].as_str().unwrap_or_default();
+            let now = crate::cluster::find_now(&session.conn, api_version, &step.key.kind);
+            let Some((resource, namespaced)) = now.await else {
+                return Err(SyncError::NotServed {
+                    object: step.key.display_name(),
+                    origin: step.origin.clone(),
+                    kind: step.key.kind.clone(),
+                });
+            };
+            found = Target {
+                resource,
+                namespaced,
+                needs_crd: false,
+            };
+            &found
+        }
     };
     let ns = if target.namespaced {
         step.key.namespace.as_deref()

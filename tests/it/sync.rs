@@ -960,3 +960,78 @@ fn sync_options_replace_create_namespace_prune_false_and_validate_false() {
         "--wait=false",
     ]));
 }
+
+#[test]
+fn skip_dry_run_on_missing_resource_applies_a_kind_served_by_its_wave() {
+    let ns = TestNamespace::new("sskipdry");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    let group = format!("skip{}.example.com", std::process::id());
+    // Wave 0 cannot become healthy until the test lets it (no node matches); wave 1 is an
+    // object of a kind no cluster serves and no CRD of the tree defines.
+    let gate = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gate\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: gate}}}}\n  template:\n    metadata: {{labels: {{app: gate}}}}\n    spec: {{nodeSelector: {{opened: \"no\"}}, containers: [{{name: c, image: nginx}}]}}\n"
+    );
+    let widget = format!(
+        "apiVersion: {group}/v1\nkind: Widget\nmetadata:\n  name: w\n  annotations: {{argocd.argoproj.io/sync-wave: \"1\", argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true}}\nspec: {{size: 3}}\n"
+    );
+    repo.write(
+        "root.yaml",
+        &application("skipdry", "skipdry", &ns.name, "", ""),
+    )
+    .write("skipdry/gate.yaml", &gate)
+    .write("skipdry/widget.yaml", &widget);
+    repo.commit("a kind served later");
+    // Without the option the plan refuses the unknown kind before applying anything.
+    let plain = widget.replace(
+        ", argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true",
+        "",
+    );
+    let strict = GitRepo::new();
+    strict.git(&["remote", "add", "origin", URL]);
+    strict
+        .write("root.yaml", &application("strict", "s", &ns.name, "", ""))
+        .write("s/widget.yaml", &plain);
+    strict.commit("no option");
+    let out = gitops(&strict, &rec, &["sync"]).code(1);
+    assert!(
+        out.stderr.contains("is not served by the cluster")
+            && result_line(&out, "strict").contains("Failed"),
+        "{out:#?}"
+    );
+
+    let crd = format!(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {{name: widgets.{group}}}\nspec:\n  group: {group}\n  scope: Namespaced\n  names: {{plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}\n"
+    );
+    let synced = std::thread::scope(|s| {
+        let sync = s.spawn(|| gitops(&repo, &rec, &["sync", "--timeout", "90s"]));
+        // While the sync waits on wave 0, the kind comes to be served (as an operator's CRDs
+        // would), and then wave 0 is let through.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while get(&ns.name, "deployment/gate").is_none() {
+            assert!(std::time::Instant::now() < deadline, "wave 0 never applied");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        kubectl_stdin(&["apply", "-f", "-"], &crd);
+        kubectl_ok(&[
+            "wait",
+            "--for=condition=Established",
+            &format!("crd/widgets.{group}"),
+            "--timeout=60s",
+        ]);
+        kubectl_ok(&[
+            "patch",
+            "-n",
+            &ns.name,
+            "deployment/gate",
+            "--type=json",
+            "-p",
+            r#"[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]"#,
+        ]);
+        sync.join().unwrap()
+    });
+    let widget_live = get(&ns.name, &format!("widgets.{group}/w"));
+    kubectl_ok(&["delete", "crd", &format!("widgets.{group}"), "--wait=false"]);
+    assert_eq!(synced.code, 0, "{synced:#?}");
+    assert_eq!(widget_live.unwrap()["spec"]["size"], 3);
+}
