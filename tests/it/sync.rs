@@ -969,9 +969,7 @@ fn skip_dry_run_on_missing_resource_applies_a_kind_served_by_its_wave() {
     let group = format!("skip{}.example.com", std::process::id());
     // Wave 0 cannot become healthy until the test lets it (no node matches); wave 1 is an
     // object of a kind no cluster serves and no CRD of the tree defines.
-    let gate = format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gate\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: gate}}}}\n  template:\n    metadata: {{labels: {{app: gate}}}}\n    spec: {{nodeSelector: {{opened: \"no\"}}, containers: [{{name: c, image: nginx}}]}}\n"
-    );
+    let gate = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gate\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: gate}}\n  template:\n    metadata: {labels: {app: gate}}\n    spec: {nodeSelector: {opened: \"no\"}, containers: [{name: c, image: nginx}]}\n";
     let widget = format!(
         "apiVersion: {group}/v1\nkind: Widget\nmetadata:\n  name: w\n  annotations: {{argocd.argoproj.io/sync-wave: \"1\", argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true}}\nspec: {{size: 3}}\n"
     );
@@ -979,7 +977,7 @@ fn skip_dry_run_on_missing_resource_applies_a_kind_served_by_its_wave() {
         "root.yaml",
         &application("skipdry", "skipdry", &ns.name, "", ""),
     )
-    .write("skipdry/gate.yaml", &gate)
+    .write("skipdry/gate.yaml", gate)
     .write("skipdry/widget.yaml", &widget);
     repo.commit("a kind served later");
     // Without the option the plan refuses the unknown kind before applying anything.
