@@ -61,8 +61,8 @@ for archive in "$out/kubectl-gitops-$tag-"*.tar.gz; do
     linux/amd64 | linux/arm64 | darwin/amd64 | darwin/arm64 | windows/amd64) ;;
     *) echo "manifest.sh: $name: unknown platform $os/$arch" >&2; exit 1 ;;
   esac
-  bin=kubectl-gitops
-  [ "$os" = windows ] && bin=kubectl-gitops.exe
+  bin=kubectl-gitops helper=kubectl_complete-gitops
+  [ "$os" = windows ] && bin=kubectl-gitops.exe helper=kubectl_complete-gitops.cmd
   sum=$(sha256 "$archive")
   [[ $sum =~ ^[a-f0-9]{64}$ ]] || { echo "manifest.sh: bad sha256 for $name: $sum" >&2; exit 1; }
   cat >>"$platforms" <<ENTRY
@@ -78,7 +78,7 @@ for archive in "$out/kubectl-gitops-$tag-"*.tar.gz; do
       to: .
     - from: LICENSE
       to: .
-    - from: kubectl_complete-gitops
+    - from: $helper
       to: .
     - from: completion/*
       to: completion

@@ -185,11 +185,19 @@ for platform in $platforms; do
     strip "$stage/$exe"
   fi
   install -m 644 LICENSE "$stage/LICENSE"
-  install -m 755 plugin/kubectl_complete-gitops "$stage/kubectl_complete-gitops"
+  # kubectl finds the completion helper by name on PATH; Windows runs a .cmd, not a sh script.
+  case $platform in
+    windows/*)
+      helper=kubectl_complete-gitops.cmd
+      printf '@kubectl-gitops.exe __complete %%*\r\n' >"$stage/$helper" ;;
+    *)
+      helper=kubectl_complete-gitops
+      install -m 755 plugin/kubectl_complete-gitops "$stage/$helper" ;;
+  esac
   mkdir -p "$stage/completion"
   install -m 644 "$scripts"/completion/* "$stage/completion/"
   archive=$out/kubectl-gitops-$tag-${platform/\//-}.tar.gz
-  tar -C "$stage" -czf "$archive.tmp" "$exe" LICENSE kubectl_complete-gitops completion
+  tar -C "$stage" -czf "$archive.tmp" "$exe" LICENSE "$helper" completion
   rm -rf "$stage"
   mv "$archive.tmp" "$archive"
   (cd "$out" && if command -v sha256sum >/dev/null 2>&1; then sha256sum "$(basename "$archive")"; else shasum -a 256 "$(basename "$archive")"; fi) >"$archive.sha256"
