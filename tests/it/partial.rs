@@ -376,6 +376,30 @@ fn a_server_lost_mid_run_stops_the_run_with_one_line_and_an_incomplete_report() 
         "{out:#?}"
     );
 
+    // Markdown (the pull-request comment) says it too.
+    cluster.script("restart-apiserver");
+    let mut args = vec!["diff", "apps", "-o", "markdown"];
+    args.extend(slow);
+    let (out, _) = run_and_lose_the_server(&cluster, &repo, &args, is_dry_run_apply);
+    assert_eq!(out.code, 2, "{out:#?}");
+    one_error_line(&out);
+    assert!(out.stdout.contains("**Incomplete**"), "{out:#?}");
+
+    // status: an app the run never reached is Unknown, not Synced, and the exit code says so.
+    cluster.script("restart-apiserver");
+    let mut args = vec!["status", "apps", "-o", "json"];
+    args.extend(slow);
+    let (out, _) = run_and_lose_the_server(&cluster, &repo, &args, is_dry_run_apply);
+    assert_eq!(out.code, 2, "{out:#?}");
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(doc["incomplete"].is_string(), "{doc:#}");
+    let rows = doc["apps"].as_array().unwrap();
+    assert!(rows.iter().any(|a| a["sync"] == "Unknown"), "{doc:#}");
+    assert!(
+        rows.iter().all(|a| a["sync"] != "Synced"),
+        "nothing is Synced: every app has objects to add: {doc:#}"
+    );
+
     // sync -o json: interrupted during its applies.
     cluster.script("restart-apiserver");
     let mut args = vec!["sync", "apps", "-o", "json", "--revision", "HEAD"];
