@@ -56,6 +56,27 @@ pub struct ListTarget {
     pub namespace: Option<String>,
 }
 
+/// What is wrong with a LIST answer that is not what was asked, as (expected, got): another
+/// kind of list, or an item of another namespace. Items carry no kind of their own and are
+/// stamped with the kind asked for, so a Secret list answered to a ConfigMap LIST (a path that
+/// escaped its segment) would otherwise print Secrets as ConfigMaps.
+fn unexpected_page<'a>(
+    target: &ListTarget,
+    list_kind: &str,
+    mut item_namespaces: impl Iterator<Item = Option<&'a str>>,
+) -> Option<(String, String)> {
+    let expected = format!("{}List", target.resource.kind);
+    if !list_kind.is_empty() && list_kind != expected {
+        return Some((expected, list_kind.to_string()));
+    }
+    let ns = target.namespace.as_deref()?;
+    let other = item_namespaces.find(|n| *n != Some(ns))?;
+    Some((
+        format!("objects in namespace {ns}"),
+        format!("an object in namespace {:?}", other.unwrap_or("")),
+    ))
+}
+
 impl ListTarget {
     /// `Secret (v1) in namespace "web"`, `Namespace (v1) across the cluster`: how messages
     /// name what a LIST reads.
@@ -140,31 +161,19 @@ async fn list_one(conn: &Connection, target: ListTarget) -> Result<Vec<Value>, C
             }
             Err(e) => return Err(conn.error(e, &what())),
         };
-        // Items carry no kind of their own; the list does. A list of anything else is refused
-        // rather than stamped with the kind that was asked for.
-        let expected = format!("{}List", target.resource.kind);
-        if !page.types.kind.is_empty() && page.types.kind != expected {
+        if let Some((expected, got)) = unexpected_page(
+            &target,
+            &page.types.kind,
+            page.items.iter().map(|i| i.metadata.namespace.as_deref()),
+        ) {
             return Err(ClusterError::UnexpectedKind {
                 context: conn.context.clone(),
                 action: what(),
                 expected,
-                got: page.types.kind.clone(),
+                got,
             });
         }
         for item in page.items {
-            if let Some(ns) = &target.namespace
-                && item.metadata.namespace.as_deref() != Some(ns.as_str())
-            {
-                return Err(ClusterError::UnexpectedKind {
-                    context: conn.context.clone(),
-                    action: what(),
-                    expected: format!("objects in namespace {ns}"),
-                    got: format!(
-                        "an object in namespace {:?}",
-                        item.metadata.namespace.as_deref().unwrap_or("")
-                    ),
-                });
-            }
             let mut v = serde_json::to_value(&item).map_err(|e| ClusterError::Api {
                 context: conn.context.clone(),
                 action: "decode a listed object".into(),
@@ -180,5 +189,56 @@ async fn list_one(conn: &Connection, target: ListTarget) -> Result<Vec<Value>, C
             Some(token) => params = params.continue_token(&token),
             None => return Ok(out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configmaps_in(ns: &str) -> ListTarget {
+        ListTarget {
+            resource: ApiResource {
+                group: String::new(),
+                version: "v1".into(),
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                plural: "configmaps".into(),
+            },
+            namespace: Some(ns.into()),
+        }
+    }
+
+    #[test]
+    fn a_list_of_another_kind_or_namespace_is_refused() {
+        let t = configmaps_in("web");
+        assert_eq!(
+            unexpected_page(&t, "ConfigMapList", [Some("web")].into_iter()),
+            None
+        );
+        assert_eq!(
+            unexpected_page(&t, "SecretList", [Some("web")].into_iter()),
+            Some(("ConfigMapList".into(), "SecretList".into()))
+        );
+        assert_eq!(
+            unexpected_page(
+                &t,
+                "ConfigMapList",
+                [Some("web"), Some("victim")].into_iter()
+            ),
+            Some((
+                "objects in namespace web".into(),
+                "an object in namespace \"victim\"".into()
+            ))
+        );
+        // Cluster-wide lists hold every namespace.
+        let all = ListTarget {
+            namespace: None,
+            ..configmaps_in("web")
+        };
+        assert_eq!(
+            unexpected_page(&all, "", [Some("a"), Some("b")].into_iter()),
+            None
+        );
     }
 }
