@@ -1033,3 +1033,78 @@ fn skip_dry_run_on_missing_resource_applies_a_kind_served_by_its_wave() {
     assert_eq!(synced.code, 0, "{synced:#?}");
     assert_eq!(widget_live.unwrap()["spec"]["size"], 3);
 }
+
+#[test]
+fn a_degraded_object_stops_the_sync_before_the_timeout() {
+    let ns = TestNamespace::new("sdegraded");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    // No node matches and the progress deadline is a second: the Deployment controller marks
+    // it ProgressDeadlineExceeded, which Argo CD's rule calls Degraded.
+    let doomed = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: doomed\nspec:\n  replicas: 1\n  progressDeadlineSeconds: 1\n  selector: {matchLabels: {app: doomed}}\n  template:\n    metadata: {labels: {app: doomed}}\n    spec:\n      nodeSelector: {no-such-node: \"true\"}\n      containers: [{name: c, image: nginx}]\n";
+    repo.write(
+        "root.yaml",
+        &application("doomed", "doomed", &ns.name, "", ""),
+    )
+    .write("doomed/deploy.yaml", doomed)
+    .write("doomed/later.yaml", &configmap("later", "1", &wave(1)));
+    repo.commit("doomed");
+    let started = std::time::Instant::now();
+    let out = gitops(&repo, &rec, &["sync", "--timeout", "120s"]).code(1);
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "stopped when Degraded, not at the timeout: {out:#?}"
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("Deployment {}/doomed is Degraded", ns.name)),
+        "{out:#?}"
+    );
+    assert!(result_line(&out, "doomed").contains("Failed"), "{out:#?}");
+    assert!(
+        get(&ns.name, "configmap/later").is_none(),
+        "later waves do not start"
+    );
+}
+
+#[test]
+fn sync_app_syncs_that_app_and_its_children_only() {
+    let ns = TestNamespace::new("sscope");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("root", "apps", "argocd", "", ""))
+        .write(
+            "apps/parent.yaml",
+            &application("parent", "parent", &ns.name, "", ""),
+        )
+        .write(
+            "apps/other.yaml",
+            &application("other", "other", &ns.name, "", ""),
+        )
+        .write(
+            "parent/child.yaml",
+            &application("child", "child", &ns.name, "", ""),
+        )
+        .write("parent/cm.yaml", &configmap("parent-cm", "1", ""))
+        .write("child/cm.yaml", &configmap("child-cm", "1", ""))
+        .write("other/cm.yaml", &configmap("other-cm", "1", ""));
+    repo.commit("three apps under a root");
+    let out = gitops(&repo, &rec, &["sync", "--app", "parent"]).success();
+    assert!(get(&ns.name, "configmap/parent-cm").is_some(), "{out:#?}");
+    assert!(get(&ns.name, "configmap/child-cm").is_some(), "{out:#?}");
+    assert!(
+        get(&ns.name, "configmap/other-cm").is_none(),
+        "an app not named is not synced: {out:#?}"
+    );
+    let apps: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| !w.ends_with(':'))
+        .collect();
+    assert!(
+        apps.contains(&"parent") && apps.contains(&"child") && !apps.contains(&"other"),
+        "{out:#?}"
+    );
+}
