@@ -622,3 +622,29 @@ fn watch_survives_an_api_server_restart() {
         "the watch is still running"
     );
 }
+
+#[test]
+fn revert_no_sync_writes_the_commit_and_leaves_the_cluster() {
+    let ns = TestNamespace::new("drevertns");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("web", "web", &ns.name, ""))
+        .write("web/cm.yaml", &configmap("web", "good"));
+    repo.commit("good");
+    repo.write("web/cm.yaml", &configmap("web", "bad"));
+    let bad = repo.commit("bad");
+    gitops(&repo, &rec, &["sync"]).success();
+    let out = gitops(&repo, &rec, &["revert", &bad, "--no-sync"]).success();
+    assert_eq!(
+        repo.git(&["log", "--format=%s", "-1"]).trim(),
+        "Revert \"bad\"",
+        "{out:#?}"
+    );
+    assert_eq!(
+        get(&ns.name, "configmap/web").unwrap()["data"]["value"],
+        "bad",
+        "--no-sync stops after the commit"
+    );
+    let status = json(&gitops(&repo, &rec, &["status", "-o", "json"]).success());
+    assert_eq!(app_row(&status, "web")["sync"], "OutOfSync");
+}

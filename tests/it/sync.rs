@@ -1108,3 +1108,51 @@ fn sync_app_syncs_that_app_and_its_children_only() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn fail_on_shared_resource_refuses_an_object_another_app_tracks() {
+    let ns = TestNamespace::new("sshared");
+    let rec = TestNamespace::new("rec");
+    let repo = repo();
+    repo.write("root.yaml", &application("root", "apps", "argocd", "", ""))
+        .write(
+            "apps/first.yaml",
+            &application("first", "first", &ns.name, "", ""),
+        )
+        .write("first/cm.yaml", &configmap("shared", "first", ""));
+    repo.commit("first app");
+    gitops(&repo, &rec, &["sync"]).success();
+    // A second app that renders the same object, with FailOnSharedResource: refused, as Argo
+    // CD refuses it, and the object stays the first app's.
+    let second = |options: &str| application("second", "second", &ns.name, options, "");
+    repo.write(
+        "apps/second.yaml",
+        &second("  syncPolicy: {syncOptions: [FailOnSharedResource=true]}\n"),
+    )
+    .write("second/cm.yaml", &configmap("shared", "second", ""));
+    repo.commit("second app, same object");
+    let out = gitops(&repo, &rec, &["sync", "--app", "second"]).code(1);
+    assert!(
+        out.stdout.contains(&format!(
+            "ConfigMap {}/shared (second/cm.yaml (document 1)) is also tracked by app \"first\" (FailOnSharedResource=true)",
+            ns.name
+        )),
+        "{out:#?}"
+    );
+    assert_eq!(
+        get(&ns.name, "configmap/shared").unwrap()["data"]["value"],
+        "first"
+    );
+    // Without the option it is a warning, and the sync goes on.
+    repo.write("apps/second.yaml", &second(""));
+    repo.commit("second app without the option");
+    let out = gitops(&repo, &rec, &["sync", "--app", "second"]).success();
+    assert!(
+        out.stderr.contains("is also tracked by app \"first\""),
+        "{out:#?}"
+    );
+    assert_eq!(
+        get(&ns.name, "configmap/shared").unwrap()["data"]["value"],
+        "second"
+    );
+}
