@@ -27,6 +27,11 @@ pub struct Catalog {
     by_gk: HashMap<(String, String), (ApiResource, bool)>,
 }
 
+/// The group and version of an `apiVersion` (`apps/v1`; the core group is `v1` alone).
+fn group_version(api_version: &str) -> (&str, &str) {
+    api_version.rsplit_once('/').unwrap_or(("", api_version))
+}
+
 /// Asks the server now whether it serves `kind` in `api_version`, and where: for an object
 /// planned under `SkipDryRunOnMissingResource` when its kind was not served yet (its CRD may
 /// have come since, from an earlier wave or an operator). None when it still is not served or
@@ -36,7 +41,7 @@ pub async fn find_now(
     api_version: &str,
     kind: &str,
 ) -> Option<(ApiResource, bool)> {
-    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let (group, version) = group_version(api_version);
     let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
     kube::discovery::pinned_kind(&conn.client, &gvk)
         .await
@@ -101,25 +106,9 @@ impl Catalog {
             .map(|(r, n)| (r, *n))
     }
 
-    /// Adds a kind learned after discovery (a CRD this run created), so later lookups find it.
-    pub fn learn(&mut self, resource: ApiResource, namespaced: bool) {
-        self.by_gk.insert(
-            (resource.group.clone(), resource.kind.clone()),
-            (resource.clone(), namespaced),
-        );
-        self.by_gvk.insert(
-            (
-                resource.group.clone(),
-                resource.version.clone(),
-                resource.kind.clone(),
-            ),
-            (resource, namespaced),
-        );
-    }
-
     /// The resource and scope for an `apiVersion` and `kind`, if the server serves them.
     pub fn resolve(&self, api_version: &str, kind: &str) -> Option<(&ApiResource, bool)> {
-        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let (group, version) = group_version(api_version);
         self.by_gvk
             .get(&(group.to_string(), version.to_string(), kind.to_string()))
             .map(|(r, n)| (r, *n))

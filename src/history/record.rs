@@ -104,6 +104,13 @@ impl AppRecord {
         self.history.last()
     }
 
+    /// The last sync, when it deployed `revision` and succeeded: the record's word that this
+    /// revision is what runs now.
+    pub fn deployed_last(&self, revision: &str) -> Option<&SyncEntry> {
+        self.last()
+            .filter(|e| e.outcome == Outcome::Succeeded && e.revision == revision)
+    }
+
     /// The last successful sync, if any.
     pub fn last_success(&self) -> Option<&SyncEntry> {
         self.history

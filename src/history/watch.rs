@@ -391,10 +391,10 @@ fn judge(
         // The revision Git has now was the app's last sync, and it succeeded: every object of
         // it was applied, so one missing now was deleted behind Git's back. Argo CD's
         // self-heal counts a missing object as drift too.
-        let last = a.record.as_ref().and_then(|r| r.last());
-        let deployed_now = last.filter(|e| {
-            e.outcome == record::Outcome::Succeeded && a.revisions.first() == Some(&e.revision)
-        });
+        let deployed_now = a
+            .revisions
+            .first()
+            .and_then(|rev| a.record.as_ref()?.deployed_last(rev));
         for s in &a.steps {
             let Some(change) = &s.change else { continue };
             let deleted = s.live.is_none() && deployed_now.is_some();

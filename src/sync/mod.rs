@@ -674,11 +674,9 @@ async fn write_inventories(ctx: &Ctx<'_>, finished: bool, pruned: &HashMap<Strin
                 && r.applied == 0
                 && r.hooks == 0
                 && !pruned.contains_key(&a.name)
-                && rec.last().is_some_and(|e| {
-                    e.revision == revision
-                        && e.outcome == Outcome::Succeeded
-                        && e.operation == ctx.req.operation
-                });
+                && rec
+                    .deployed_last(&revision)
+                    .is_some_and(|e| e.operation == ctx.req.operation);
             if !nothing_done {
                 rec.push(SyncEntry {
                     id: 0,
@@ -832,12 +830,8 @@ async fn already_deployed(
         let deployed = found
             .iter()
             .find(|r| r.app == node.name && r.tree == tree_id)
-            .and_then(AppRecord::last)
-            .is_some_and(|e| {
-                e.outcome == Outcome::Succeeded
-                    && e.operation == req.operation
-                    && e.revision == revision
-            });
+            .and_then(|r| r.deployed_last(&revision))
+            .is_some_and(|e| e.operation == req.operation);
         if !deployed {
             return None;
         }
