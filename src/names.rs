@@ -11,6 +11,17 @@ use std::fmt;
 
 /// How messages and reports name an object: `Kind namespace/name`, or `Kind name` when it is
 /// cluster-scoped. The one place this is written.
+/// A stable 64-bit hash of `text` (FNV-1a), for names derived from text that cannot be used
+/// as it is (records and leases named after apps and trees).
+pub fn stable_hash(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 pub fn object_display(kind: &str, namespace: Option<&str>, name: &str) -> String {
     match namespace {
         Some(ns) => format!("{kind} {ns}/{name}"),

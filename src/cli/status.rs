@@ -63,10 +63,7 @@ pub(super) fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<u8, CliError
 }
 
 fn short(rev: Option<&str>) -> String {
-    match rev {
-        Some(r) => Sha::parse(r).map_or_else(|_| r.to_string(), |s| s.short().to_string()),
-        None => "-".into(),
-    }
+    rev.map_or("-", Sha::short_of).to_string()
 }
 
 fn table(rows: &[AppStatus]) -> String {

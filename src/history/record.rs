@@ -135,12 +135,7 @@ pub fn record_name(app: &str) -> String {
     if crate::names::subdomain("record name", &plain).is_ok() {
         return plain;
     }
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in app.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("app-{hash:016x}")
+    format!("app-{:016x}", crate::names::stable_hash(app))
 }
 
 /// Every app record in the records namespace of one cluster (none when it does not exist).

@@ -17,7 +17,7 @@ use crate::apps::{LoadedTree, TreeFacts, TreeSpec, load};
 use crate::cluster::lease;
 use crate::history::record;
 use crate::plan::{self, Clusters, Plan, PlanRequest};
-use crate::sync::{AppOutcome, Events, SyncRequest, lock_plan_run};
+use crate::sync::{AppOutcome, Events, SyncRequest, locked_plan_run};
 
 /// What a watch is asked to do.
 pub struct WatchRequest {
@@ -107,12 +107,7 @@ pub enum WatchEvent {
 
 /// The lease a running watch of a tree keeps, so `rollback` knows a watch would undo it.
 pub fn lease_name(tree_id: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in tree_id.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("watch-{hash:016x}")
+    format!("watch-{:016x}", crate::names::stable_hash(tree_id))
 }
 
 /// Why the commit to watch is not known this round; the words are the user's git's.
@@ -207,6 +202,8 @@ pub async fn watch(
     let mut reported: HashSet<(String, String, String)> = HashSet::new();
     let mut errors_seen: HashSet<String> = HashSet::new();
     let mut lost = false;
+    // Clusters whose records namespace this watch has made sure of.
+    let mut announced: HashSet<String> = HashSet::new();
     let holder = lease::holder_identity(&req.sync.user);
     while !stop.load(Ordering::SeqCst) {
         // 1. The revision to deploy.
@@ -297,18 +294,23 @@ pub async fn watch(
             }
         }
         // 3. Put back what is asked for.
-        for (apps, reason) in [(heal, "self-heal"), (deploy, "new commit")] {
-            if apps.is_empty() || stop.load(Ordering::SeqCst) {
-                continue;
+        // One sync for both reasons (an app is in one list at most); it plans under its locks
+        // at once, since this round's plan already showed there is work.
+        let mut apps = Vec::new();
+        for (some, reason) in [(heal, "self-heal"), (deploy, "new commit")] {
+            if !some.is_empty() && !stop.load(Ordering::SeqCst) {
+                emit(WatchEvent::Syncing {
+                    apps: some.clone(),
+                    reason: reason.to_string(),
+                });
+                apps.extend(some);
             }
-            emit(WatchEvent::Syncing {
-                apps: apps.clone(),
-                reason: reason.to_string(),
-            });
+        }
+        if !apps.is_empty() {
             let mut sync = req.sync.clone();
             sync.tree_id = tree.tree_id.clone();
             sync.revision = tree.revision.map(|s| s.to_string());
-            match lock_plan_run(
+            match locked_plan_run(
                 clusters,
                 &tree.tree,
                 &tree.tree_id,
@@ -343,16 +345,27 @@ pub async fn watch(
         let seconds =
             i32::try_from(req.interval.as_secs().saturating_mul(2) + 30).unwrap_or(i32::MAX);
         for s in clusters.sessions() {
-            let ok = record::ensure_namespace(&s.conn, &req.sync.records_namespace).await;
-            if ok.is_ok() {
-                let _ = lease::announce(
-                    &s.conn,
-                    &req.sync.records_namespace,
-                    &lease_name(&tree.tree_id),
-                    &holder,
-                    seconds,
-                )
-                .await;
+            // The records namespace is made once per cluster, not every round; a failed
+            // announcement makes sure of it again next round.
+            if !announced.contains(&s.context) {
+                if record::ensure_namespace(&s.conn, &req.sync.records_namespace)
+                    .await
+                    .is_err()
+                {
+                    continue;
+                }
+                announced.insert(s.context.clone());
+            }
+            let announced_now = lease::announce(
+                &s.conn,
+                &req.sync.records_namespace,
+                &lease_name(&tree.tree_id),
+                &holder,
+                seconds,
+            )
+            .await;
+            if announced_now.is_err() {
+                announced.remove(&s.context);
             }
         }
         if pause(req.interval, &stop).await {

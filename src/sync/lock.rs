@@ -29,17 +29,9 @@ pub async fn lock_apps(
     wait: Duration,
     concurrency: usize,
 ) -> Result<Locks, LockError> {
-    let mut wanted: std::collections::HashSet<&str> = select.iter().map(String::as_str).collect();
     let mut requests = Vec::new();
     let mut ready = std::collections::HashSet::new();
-    for a in &tree.apps {
-        let chosen = select.is_empty()
-            || wanted.contains(a.name.as_str())
-            || a.parent.as_deref().is_some_and(|p| wanted.contains(p));
-        if !chosen {
-            continue;
-        }
-        wanted.insert(a.name.as_str());
+    for a in crate::plan::selected(tree, select) {
         let Some(ctx) = clusters.context_for(&a.app.spec.destination) else {
             continue;
         };

@@ -148,14 +148,9 @@ pub async fn run(
     let mut report = SyncReport {
         revision: req.revision.clone(),
         errors: plan.errors.clone(),
-        warnings: plan.warnings.clone(),
+        warnings: plan_warnings(plan),
         ..Default::default()
     };
-    for a in &plan.apps {
-        report
-            .warnings
-            .extend(a.warnings.iter().map(|w| format!("app {:?}: {w}", a.name)));
-    }
     // A plan the server was lost in the middle of is not executed at all.
     if let Some(why) = &plan.incomplete {
         for a in &plan.apps {
@@ -214,6 +209,15 @@ fn finish(
     }
     report.seconds = started.elapsed().as_secs_f64();
     report
+}
+
+/// The plan's warnings and its apps', each of those named by its app.
+fn plan_warnings(plan: &Plan) -> Vec<String> {
+    let apps = plan
+        .apps
+        .iter()
+        .flat_map(|a| a.warnings.iter().map(|w| format!("app {:?}: {w}", a.name)));
+    plan.warnings.iter().cloned().chain(apps).collect()
 }
 
 /// The result of an app that did not run (`why`), and of its descendants.
@@ -720,6 +724,24 @@ async fn write_inventories(ctx: &Ctx<'_>, finished: bool, pruned: &HashMap<Strin
         .await;
 }
 
+/// What a sync asks the planner for.
+fn plan_request<'a>(
+    tree: &'a crate::apps::AppTree,
+    tree_id: &'a str,
+    select: &'a [String],
+    req: &'a SyncRequest,
+) -> crate::plan::PlanRequest<'a> {
+    crate::plan::PlanRequest {
+        tree,
+        select,
+        tree_id,
+        records_namespace: &req.records_namespace,
+        force_conflicts: req.force_conflicts,
+        concurrency: req.concurrency,
+        known_records: None,
+    }
+}
+
 /// Locks the selected apps, plans them under the locks, syncs them and lets the locks go: the
 /// whole of `kubectl gitops sync` after the tree is loaded, shared with rollback, revert and
 /// watch.
@@ -732,15 +754,6 @@ pub async fn lock_plan_run(
     lock_timeout: Duration,
     events: Events,
 ) -> Result<(Plan, SyncReport), crate::cluster::lease::LockError> {
-    let plan_request = || crate::plan::PlanRequest {
-        tree,
-        select,
-        tree_id,
-        records_namespace: &req.records_namespace,
-        force_conflicts: req.force_conflicts,
-        concurrency: req.concurrency,
-        known_records: None,
-    };
     // A sync that would write nothing needs no locks: it reads what diff reads and stops
     // there, so syncing an unchanged tree costs what diff costs. Tried only when every app's
     // record says this revision is already deployed, so a sync with work to do plans once.
@@ -750,7 +763,7 @@ pub async fn lock_plan_run(
             clusters,
             crate::plan::PlanRequest {
                 known_records: Some(&records),
-                ..plan_request()
+                ..plan_request(tree, tree_id, select, req)
             },
         )
         .await;
@@ -765,6 +778,20 @@ pub async fn lock_plan_run(
             return Ok((plan, report));
         }
     }
+    locked_plan_run(clusters, tree, tree_id, select, req, lock_timeout, events).await
+}
+
+/// [`lock_plan_run`] for a caller that already knows there is work to do (a watch that saw
+/// drift): no unlocked look first.
+pub async fn locked_plan_run(
+    clusters: &mut Clusters,
+    tree: &crate::apps::AppTree,
+    tree_id: &str,
+    select: &[String],
+    req: &SyncRequest,
+    lock_timeout: Duration,
+    events: Events,
+) -> Result<(Plan, SyncReport), crate::cluster::lease::LockError> {
     let locks = lock_apps(
         clusters,
         tree,
@@ -776,7 +803,7 @@ pub async fn lock_plan_run(
     )
     .await?;
     // The plan is built under the locks, so no other sync changes what it saw.
-    let plan = crate::plan::build(clusters, plan_request()).await;
+    let plan = crate::plan::build(clusters, plan_request(tree, tree_id, select, req)).await;
     let report = run(clusters, &plan, req, events).await;
     // A lease on a server that is gone cannot be released; it expires on its own.
     if report.incomplete.is_none() {
@@ -865,27 +892,11 @@ fn nothing_to_do(
             .apps
             .iter()
             .map(|a| AppResult {
-                name: a.name.clone(),
-                context: a.context.clone(),
                 outcome: AppOutcome::Synced,
-                applied: 0,
-                pruned: 0,
-                hooks: 0,
-                not_pruned: 0,
-                seconds: 0.0,
-                message: None,
+                ..not_run(a, "")
             })
             .collect(),
-        warnings: plan
-            .warnings
-            .iter()
-            .cloned()
-            .chain(plan.apps.iter().flat_map(|a| {
-                a.warnings
-                    .iter()
-                    .map(move |w| format!("app {:?}: {w}", a.name))
-            }))
-            .collect(),
+        warnings: plan_warnings(plan),
         seconds: started.elapsed().as_secs_f64(),
         ..Default::default()
     })
