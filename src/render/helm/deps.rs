@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use sha2::Digest as _;
@@ -162,13 +162,7 @@ impl DependencyCache {
             .to_path_buf();
         let deps = read_dependencies(&chart_dir, &root, &chart_rel, label)?;
         let key = content_key(&chart_dir, &root, &deps).map_err(|e| io("hashing", e))?;
-        let slot = Arc::clone(
-            self.slots
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry((chart_dir.clone(), key.clone()))
-                .or_default(),
-        );
+        let slot = crate::source::slot(&self.slots, (chart_dir.clone(), key.clone()));
         let built = slot.get_or_init(|| {
             self.build_once(&chart_dir, &root, &chart_rel, &deps, &key, label)
                 .map(Arc::new)

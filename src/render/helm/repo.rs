@@ -344,19 +344,19 @@ impl Charts {
         chart: &ChartRef,
         pass_credentials: bool,
     ) -> Result<PulledChart, HelmError> {
-        let cached = self.cached_versions(chart)?;
-        let exact = |v: &str| cached.iter().find(|(version, _)| version == v);
-        let found = match &chart.wanted {
-            // `v1.2.3` names the chart version `1.2.3` too (Helm's index lookup).
-            Wanted::Version(t) => exact(t).or_else(|| exact(t.trim_start_matches('v'))),
-            Wanted::Digest(d) => exact(d),
-            Wanted::Range(..) => None,
+        // An exact version or digest is one lookup, which also marks the entry used (what
+        // `cache prune` goes by). `v1.2.3` names the chart version `1.2.3` too (Helm's index
+        // lookup).
+        let exact: Vec<&str> = match &chart.wanted {
+            Wanted::Version(t) if t.starts_with('v') => vec![t, t.trim_start_matches('v')],
+            Wanted::Version(t) => vec![t],
+            Wanted::Digest(d) => vec![d],
+            Wanted::Range(..) => Vec::new(),
         };
-        if let Some((version, dir)) = found {
-            return Ok(PulledChart {
-                dir: dir.join("chart"),
-                version: version.clone(),
-            });
+        for version in exact {
+            if let Some(found) = self.cached(chart, version)? {
+                return Ok(found);
+            }
         }
         if self.offline {
             // Offline, a constraint (or a short version such as `1.2`, which Helm reads as
@@ -366,17 +366,17 @@ impl Charts {
                 Wanted::Version(t) => Constraints::parse(t).ok(),
                 Wanted::Digest(_) => None,
             };
-            let parsed: Vec<(Version, &PathBuf)> = cached
-                .iter()
-                .filter_map(|(v, d)| Version::parse(v).ok().map(|p| (p, d)))
+            // Looked up again by the version as its key spells it, which marks it used.
+            let cached: Vec<(Version, String)> = self
+                .cached_versions(chart)?
+                .into_iter()
+                .filter_map(|v| Version::parse(&v).ok().map(|p| (p, v)))
                 .collect();
             if let Some(c) = constraint
-                && let Some((v, dir)) = c.best(&parsed, |(v, _)| v)
+                && let Some((_, v)) = c.best(&cached, |(v, _)| v)
+                && let Some(found) = self.cached(chart, v)?
             {
-                return Ok(PulledChart {
-                    dir: dir.join("chart"),
-                    version: v.to_string(),
-                });
+                return Ok(found);
             }
             return Err(HelmError::NotCached {
                 chart: chart.chart.clone(),
@@ -387,8 +387,20 @@ impl Charts {
         self.pull(chart, pass_credentials)
     }
 
-    /// The versions of this chart in the cache, with their entry directories.
-    fn cached_versions(&self, chart: &ChartRef) -> Result<Vec<(String, PathBuf)>, HelmError> {
+    /// The cached entry of this chart at exactly `version`, marked used.
+    fn cached(&self, chart: &ChartRef, version: &str) -> Result<Option<PulledChart>, HelmError> {
+        let dir = self
+            .entries
+            .get(&chart.key(version))
+            .map_err(|e| self.cache_error(chart, &e))?;
+        Ok(dir.map(|dir| PulledChart {
+            dir: dir.join("chart"),
+            version: version.to_string(),
+        }))
+    }
+
+    /// The versions of this chart in the cache.
+    fn cached_versions(&self, chart: &ChartRef) -> Result<Vec<String>, HelmError> {
         let entries = self
             .entries
             .list()
@@ -396,10 +408,10 @@ impl Charts {
         let repo = chart.repo.display();
         Ok(entries
             .into_iter()
-            .filter_map(|(key, dir)| {
+            .filter_map(|(key, _)| {
                 let k: Value = serde_json::from_str(&key).ok()?;
                 (k["repo"] == repo.as_str() && k["chart"] == chart.chart.as_str())
-                    .then(|| Some((k["version"].as_str()?.to_string(), dir)))
+                    .then(|| Some(k["version"].as_str()?.to_string()))
                     .flatten()
             })
             .collect())
