@@ -72,9 +72,7 @@ pub fn gather_facts(
     args: &TreeArgs,
 ) -> Result<TreeFacts, CliError> {
     let target = global.target();
-    let mut facts = crate::plan::facts::gather(&target)?;
-    crate::plan::argocd_clusters::learn_blocking(&mut facts, &cluster_source(args), &target)?;
-    Ok(facts)
+    Ok(crate::plan::facts::gather(&target, &cluster_source(args))?)
 }
 
 /// What a command asks the planner for: the tree it loaded, the apps selected, where the

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::apps::TreeFacts;
 use crate::apps::appset::ClusterInfo;
 use crate::apps::appset::cluster_secret::{ClusterSecret, ClusterSecretError};
-use crate::cluster::{ClusterError, Connection, KubeTarget, connect};
+use crate::cluster::{ClusterError, Connection};
 
 /// The namespace Argo CD runs in by default, where its cluster secrets are.
 pub const DEFAULT_ARGOCD_NAMESPACE: &str = "argocd";
@@ -217,7 +217,10 @@ pub async fn from_cluster(
 }
 
 /// The part of [`learn`] that needs no cluster: the file, when given (true: done).
-fn learn_from_file(facts: &mut TreeFacts, source: &ClusterSource) -> Result<bool, ClustersError> {
+pub(crate) fn learn_from_file(
+    facts: &mut TreeFacts,
+    source: &ClusterSource,
+) -> Result<bool, ClustersError> {
     if let Some(path) = &source.file {
         let (clusters, warnings) = from_file(path)?;
         facts.argocd_clusters = Some(clusters);
@@ -255,30 +258,6 @@ pub async fn learn(
         )),
     }
     Ok(())
-}
-
-/// [`learn`] for commands without a connection of their own: the cluster is asked only when
-/// it answered already (`facts.capabilities`), so an absent cluster costs no second wait.
-pub fn learn_blocking(
-    facts: &mut TreeFacts,
-    source: &ClusterSource,
-    target: &KubeTarget,
-) -> Result<(), ClustersError> {
-    if learn_from_file(facts, source)? || facts.capabilities.is_none() {
-        return Ok(());
-    }
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return Ok(());
-    };
-    rt.block_on(async {
-        match connect(target).await {
-            Ok(conn) => learn(facts, source, Some(&conn)).await,
-            Err(_) => Ok(()),
-        }
-    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! capabilities, the clusters of the ApplicationSet cluster generator), with an offline
 //! default for each, so commands that need no cluster never wait on one for long.
 
+use super::argocd_clusters::{self, ClusterSource, ClustersError};
 use crate::apps::TreeFacts;
 use crate::apps::appset::ClusterInfo;
 use crate::cluster::{Catalog, ClusterError, Connection, KubeTarget, connect, load_kubeconfig};
@@ -11,15 +12,30 @@ use crate::render::{Capabilities, normalize_kube_version};
 /// plugin, connecting, discovery): past it they go on with the kubeconfig's facts alone.
 pub const OPTIONAL_CLUSTER_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// Why [`gather`] cannot give the facts: the kubeconfig named cannot be used, or the file of
+/// Argo CD cluster secrets cannot.
+#[derive(Debug, thiserror::Error)]
+pub enum GatherError {
+    /// The kubeconfig or `--context`.
+    #[error(transparent)]
+    Kubeconfig(#[from] ClusterError),
+    /// `--clusters` and the cluster secrets.
+    #[error(transparent)]
+    Clusters(#[from] ClustersError),
+}
+
 /// The kubeconfig's facts, plus the cluster's discovery if it answers within
-/// [`OPTIONAL_CLUSTER_BUDGET`]. A kubeconfig that the user named but cannot be read, or a
-/// `--context` it does not have, is an error: the user asked for something that is not there.
-pub fn gather(target: &KubeTarget) -> Result<TreeFacts, ClusterError> {
+/// [`OPTIONAL_CLUSTER_BUDGET`], and the ApplicationSet clusters from `clusters` (its file, else
+/// the secrets of the cluster that answered, on the same connection). A kubeconfig that the
+/// user named but cannot be read, or a `--context` it does not have, is an error: the user
+/// asked for something that is not there.
+pub fn gather(target: &KubeTarget, clusters: &ClusterSource) -> Result<TreeFacts, GatherError> {
     let mut facts = from_kubeconfig(target)?;
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     else {
+        argocd_clusters::learn_from_file(&mut facts, clusters)?;
         return Ok(facts);
     };
     let mut probe = target.clone();
@@ -28,22 +44,25 @@ pub fn gather(target: &KubeTarget) -> Result<TreeFacts, ClusterError> {
             .request_timeout
             .map_or(OPTIONAL_CLUSTER_BUDGET, |t| t.min(OPTIONAL_CLUSTER_BUDGET)),
     );
-    rt.block_on(async {
+    let learnt = rt.block_on(async {
         // A cluster that does not answer quickly is treated as absent: render works offline.
         let asked = async {
             let conn = connect(&probe).await.ok()?;
             let (catalog, version) = tokio::join!(Catalog::discover(&conn), conn.server_version());
             Some((conn, catalog.ok()?, version.ok()))
         };
-        if let Ok(Some((conn, catalog, version))) =
-            tokio::time::timeout(OPTIONAL_CLUSTER_BUDGET, asked).await
-        {
-            learn(&mut facts, &conn, &catalog);
-            learn_version(&mut facts, version);
+        match tokio::time::timeout(OPTIONAL_CLUSTER_BUDGET, asked).await {
+            Ok(Some((conn, catalog, version))) => {
+                learn(&mut facts, &conn, &catalog);
+                learn_version(&mut facts, version);
+                argocd_clusters::learn(&mut facts, clusters, Some(&conn)).await
+            }
+            _ => argocd_clusters::learn_from_file(&mut facts, clusters).map(|_| ()),
         }
     });
     // Nothing left behind may hold the command up (a resolver thread stuck on DNS).
     rt.shutdown_background();
+    learnt?;
     Ok(facts)
 }
 
