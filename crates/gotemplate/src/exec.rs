@@ -4,8 +4,6 @@
 //! node walked and command run is paid for from the [`Budget`]; output, ranges and nesting are
 //! capped by the [`Limits`](crate::Limits).
 
-use std::sync::Arc;
-
 use crate::error::Error;
 use crate::funcs::{Call, Func, Param, Special};
 use crate::limits::{Budget, LimitError};
@@ -679,14 +677,15 @@ impl<'a> State<'a> {
         final_: Option<Value>,
     ) -> Res<Value> {
         self.at = At::Arg(ident);
-        let Some(func) = self.env.funcs.get(name).map(Arc::clone) else {
+        let env = self.env;
+        let Some(func) = env.funcs.get(name) else {
             return self.err(format!(
                 "{} is not a defined function",
                 crate::value::go_quote(name)
             ));
         };
         let rest = if args.is_empty() { args } else { &args[1..] };
-        self.call(dot, &func, name, cmd, rest, final_)
+        self.call(dot, func, name, cmd, rest, final_)
     }
 
     /// Go's `evalCall`: checks the argument count, evaluates the arguments against the

@@ -706,13 +706,9 @@ fn unescape(raw: &str, quote: char) -> Result<String, String> {
                     return Err(bad());
                 }
                 let code = u32::from_str_radix(&hex, 16).map_err(|_| bad())?;
-                if e == 'x' {
-                    // \x escapes are bytes; Go strings may hold any byte, ours hold UTF-8, so
-                    // bytes above 0x7f become the Latin-1 character of the same value.
-                    out.push(char::from_u32(code).ok_or_else(bad)?);
-                } else {
-                    out.push(char::from_u32(code).ok_or_else(bad)?);
-                }
+                // \x escapes are bytes; Go strings may hold any byte, ours hold UTF-8, so
+                // bytes above 0x7f become the Latin-1 character of the same value.
+                out.push(char::from_u32(code).ok_or_else(bad)?);
             }
             '0'..='7' => {
                 let mut oct = String::from(e);

@@ -36,8 +36,9 @@ impl NumberLit {
                 float: Some(c as f64),
             });
         }
-        let uint = parse_go_int(text).and_then(|v| u64::try_from(v).ok());
-        let int = parse_go_int(text).and_then(|v| i64::try_from(v).ok());
+        let wide = parse_go_int(text);
+        let uint = wide.and_then(|v| u64::try_from(v).ok());
+        let int = wide.and_then(|v| i64::try_from(v).ok());
         let mut n = NumberLit {
             text: text.to_string(),
             int,

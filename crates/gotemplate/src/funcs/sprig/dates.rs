@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{int, s};
+use super::s;
 use crate::funcs::{Call, Func, FuncError, FuncMap, Param};
 use crate::time::{GoTime, duration_string, parse, parse_duration};
 use crate::value::Value;
@@ -154,7 +154,6 @@ pub(super) fn register(m: &mut FuncMap) {
             _ => Ok(Value::str("")),
         }),
     );
-    let _ = int;
 }
 
 /// Sprig's `durationRound`: the duration in its largest whole unit (`2h`, `3mo`, `1y`).

@@ -130,7 +130,6 @@ pub(super) fn register(m: &mut FuncMap) {
             Ok(Value::Bool(c.check(&v)))
         }),
     );
-    let _ = int;
 }
 
 /// Go's `path.Clean`.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{NIL_DEREF, int, random_below, s, strslice, strval};
+use super::{int, random_below, s, strslice, strval};
 use crate::funcs::{Call, Func, FuncError, FuncMap, Param};
 use crate::value::{Elem, Value, go_quote};
 
@@ -435,7 +435,6 @@ pub(super) fn register(m: &mut FuncMap) {
         "fail",
         Func::new(&[Str], None, |_, a| Err(FuncError::new(s(&a[0])))),
     );
-    let _ = NIL_DEREF;
 }
 
 /// Sprig's `split`/`splitn` result: a `map[string]string` from `_0`, `_1`, ... to the parts.
