@@ -54,7 +54,9 @@ pub struct LeaseRequest {
 
 /// Leases this run holds, renewed in the background until released.
 pub struct HeldLeases {
-    held: Vec<(Api<Lease>, String, Option<String>)>,
+    held: Vec<(Api<Lease>, String)>,
+    /// Who holds them: only leases still held by this identity are renewed and released.
+    holder: String,
     renewer: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -97,7 +99,7 @@ fn spec(holder: &str, now: Timestamp, transitions: i32) -> LeaseSpec {
 /// The outcome of one attempt at one lease.
 enum Attempt {
     /// Ours now (the resourceVersion of what we wrote, for a guarded delete).
-    Taken(Option<String>),
+    Taken,
     /// Another live holder has it.
     Busy { holder: String, since: String },
 }
@@ -122,7 +124,7 @@ async fn try_take(req: &LeaseRequest, holder: &str) -> Result<Attempt, ClusterEr
     };
     // Creating is the common case (the lease is deleted on release): one request.
     match api.create(&PostParams::default(), &fresh).await {
-        Ok(l) => return Ok(Attempt::Taken(l.metadata.resource_version)),
+        Ok(_) => return Ok(Attempt::Taken),
         Err(kube::Error::Api(s)) if s.code == 409 => {}
         Err(e) => return Err(req.conn.error(e, "take a lock (Lease)")),
     }
@@ -156,7 +158,7 @@ async fn try_take(req: &LeaseRequest, holder: &str) -> Result<Attempt, ClusterEr
     let mut taken = current;
     taken.spec = Some(spec(holder, now, transitions + 1));
     match api.replace(&req.name, &PostParams::default(), &taken).await {
-        Ok(l) => Ok(Attempt::Taken(l.metadata.resource_version)),
+        Ok(_) => Ok(Attempt::Taken),
         Err(kube::Error::Api(s)) if s.code == 409 => Ok(Attempt::Busy {
             holder: "another run".into(),
             since: now.to_string(),
@@ -186,16 +188,16 @@ pub async fn acquire_all(
             .await;
         let mut held = HeldLeases {
             held: Vec::new(),
+            holder: holder.to_string(),
             renewer: None,
         };
         let mut busy = None;
         let mut failure = None;
         for (r, a) in requests.iter().zip(attempts) {
             match a {
-                Ok(Attempt::Taken(rv)) => held.held.push((
+                Ok(Attempt::Taken) => held.held.push((
                     Api::namespaced(r.conn.client.clone(), &r.namespace),
                     r.name.clone(),
-                    rv,
                 )),
                 Ok(Attempt::Busy { holder, since }) => {
                     busy.get_or_insert((r.what.clone(), holder, since));
@@ -206,7 +208,7 @@ pub async fn acquire_all(
             }
         }
         if failure.is_none() && busy.is_none() {
-            held.start_renewing(holder);
+            held.start_renewing();
             return Ok(held);
         }
         held.release().await;
@@ -230,13 +232,9 @@ pub async fn acquire_all(
 }
 
 impl HeldLeases {
-    fn start_renewing(&mut self, holder: &str) {
-        let leases: Vec<(Api<Lease>, String)> = self
-            .held
-            .iter()
-            .map(|(api, name, _)| (api.clone(), name.clone()))
-            .collect();
-        let holder = holder.to_string();
+    fn start_renewing(&mut self) {
+        let leases = self.held.clone();
+        let holder = self.holder.clone();
         self.renewer = Some(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs((LEASE_SECONDS / 3) as u64)).await;
@@ -263,18 +261,33 @@ impl HeldLeases {
         if let Some(r) = &self.renewer {
             r.abort();
         }
-        let deletes = self.held.iter().map(|(api, name, rv)| async move {
-            let params = DeleteParams {
-                preconditions: rv.clone().map(|rv| Preconditions {
-                    resource_version: Some(rv),
-                    uid: None,
-                }),
-                ..Default::default()
-            };
-            // A renewal changed the resourceVersion: delete unconditionally then; the lease
-            // is still ours (renewals keep the holder).
-            if api.delete(name, &params).await.is_err() {
-                let _ = api.delete(name, &DeleteParams::default()).await;
+        let holder = self.holder.as_str();
+        let deletes = self.held.iter().map(|(api, name)| async move {
+            // The version read is the version deleted: a lease someone took over after ours
+            // expired stays theirs, and one a last renewal changed in between is read again.
+            for _ in 0..3 {
+                let Ok(Some(lease)) = api.get_opt(name).await else {
+                    return;
+                };
+                if lease
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.holder_identity.as_deref())
+                    != Some(holder)
+                {
+                    return;
+                }
+                let params = DeleteParams {
+                    preconditions: Some(Preconditions {
+                        resource_version: lease.metadata.resource_version,
+                        uid: None,
+                    }),
+                    ..Default::default()
+                };
+                match api.delete(name, &params).await {
+                    Err(kube::Error::Api(s)) if s.code == 409 => continue,
+                    _ => return,
+                }
             }
         });
         futures::future::join_all(deletes).await;
